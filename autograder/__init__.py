@@ -1,0 +1,1 @@
+"""convkit: exercises and a sandboxed autograder for the chapter "Convolutions for images"."""
