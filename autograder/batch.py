@@ -1,0 +1,168 @@
+"""Grade many submissions: a pool of sandboxed workers, atomic per-student results, resumable with the same --out.
+
+Per student, DIR/<student>/results.json (Gradescope's schema) and DIR/<student>/report.json (convkit's full
+report, with the fingerprint a restarted batch compares); DIR/grades.csv once the batch is complete.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import checks as registry
+from .emit import gradescope, grades_csv
+from .judge import grade
+from .judge.report import Report
+from .runner import sandbox
+from .runner.limits import Limits
+from .runner.worker import Worker, WorkerError
+from .submission import Submission
+
+DEFAULT_SEED = 20211  # any fixed value: hidden inputs depend on it, so a report is reproducible
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int = DEFAULT_SEED
+    visible_only: bool = False
+    jobs: int = 0                          # 0: the cores available
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def workers(self) -> int:
+        return self.jobs or len(os.sched_getaffinity(0))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers only ever see the old file or the complete new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fingerprint(submission: Submission, planned: list[grade.Planned], settings: Settings) -> str:
+    """Same source, same checks, same seed and limits -> same fingerprint -> a restarted batch may skip it."""
+    h = hashlib.sha256()
+    h.update((submission.source or "\0" + submission.problem).encode())
+    h.update(json.dumps([(p.check.name, p.check.points) for p in planned]).encode())
+    h.update(json.dumps([settings.seed, settings.limits.to_dict()], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def grade_submission(submission: Submission, worker: Worker | None, planned: list[grade.Planned],
+                     settings: Settings, probes: list[dict]) -> Report:
+    started = time.monotonic()
+    notes: tuple[str, ...] = ()
+    stdout = ""
+    if submission.problem or submission.source is None:
+        results = grade.failed_all(planned, f"Not graded: {submission.problem}", "unreadable submission")
+        notes = (submission.problem,)
+    else:
+        try:
+            reply = worker.grade(submission.source, probes)
+            results = grade.judge(planned, reply)
+            output = reply.get("output") if isinstance(reply.get("output"), dict) else {}
+            stdout = str(output.get("stdout", ""))[:4096]
+        except WorkerError as error:
+            results = grade.failed_all(planned, f"The sandbox stopped while grading this submission ({error}); "
+                                                "nothing could be established, so every check scores zero.")
+            notes = ("sandbox failure",)
+    return Report(student=submission.student, submission=str(submission.path), results=results, notes=notes,
+                  seconds=round(time.monotonic() - started, 3), fingerprint=fingerprint(submission, planned, settings),
+                  stdout=stdout)
+
+
+def _done(out: Path | None, submission: Submission, expected: str) -> Report | None:
+    if out is None:
+        return None
+    try:
+        data = json.loads((out / submission.student / "report.json").read_text(encoding="utf-8"))
+        report = Report.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return report if report.fingerprint == expected and (out / submission.student / "results.json").exists() else None
+
+
+def save(out: Path, report: Report) -> None:
+    folder = out / report.student
+    write_atomic(folder / "results.json", json.dumps(gradescope.results(report), indent=2, ensure_ascii=False))
+    write_atomic(folder / "report.json", json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+
+
+def grade_all(submissions: list[Submission], *, settings: Settings = Settings(), out: Path | None = None,
+              progress: bool = False, warn=lambda text: print(text, file=sys.stderr)) -> list[Report]:
+    """Every submission graded (or taken from a previous run with the same fingerprint), in input order."""
+    checks = registry.all_checks(visible_only=settings.visible_only)
+    planned = grade.plan(checks, settings.seed)
+    probes = grade.wire_probes(planned, settings.seed)
+    reports: dict[int, Report] = {}
+    todo: queue.Queue = queue.Queue()
+    for index, submission in enumerate(submissions):
+        previous = _done(out, submission, fingerprint(submission, planned, settings))
+        if previous is not None:
+            reports[index] = previous
+        elif submission.source is None:
+            reports[index] = grade_submission(submission, None, planned, settings, probes)
+            if out is not None:
+                save(out, reports[index])
+        else:
+            todo.put((index, submission))
+    isolation = sandbox.detect()
+    if isolation.warning and not todo.empty():
+        warn(isolation.warning)
+    bar = _progress(todo.qsize(), enabled=progress)
+    lock, failures = threading.Lock(), []
+
+    def work(n: int) -> None:
+        try:
+            with Worker(isolation, settings.limits, index=n) as worker:
+                while True:
+                    try:
+                        index, submission = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    report = grade_submission(submission, worker, planned, settings, probes)
+                    if out is not None:
+                        save(out, report)
+                    with lock:
+                        reports[index] = report
+                        bar.update(1)
+        except Exception as error:                     # a worker that cannot start stops the batch, loudly
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,), daemon=True)
+               for n in range(min(settings.workers, todo.qsize()))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        while t.is_alive():
+            t.join(0.2)
+    bar.close()
+    if failures and len(reports) < len(submissions):
+        raise RuntimeError(f"the sandbox could not start: {failures[0]}")
+    ordered = [reports[i] for i in range(len(submissions))]
+    if out is not None:
+        write_atomic(out / "grades.csv", grades_csv.grades_csv(ordered))
+    return ordered
+
+
+def _progress(total: int, *, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="submission", disable=not enabled or total == 0, file=sys.stderr,
+                dynamic_ncols=True)

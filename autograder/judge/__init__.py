@@ -1,0 +1,1 @@
+"""The judge: turns plain-data observations of a submission into check results. It never imports student code."""

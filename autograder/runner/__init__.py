@@ -1,0 +1,1 @@
+"""Host side of running student code: the sandbox command line, the workers, the pool."""

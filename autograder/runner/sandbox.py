@@ -1,0 +1,132 @@
+"""How a zygote is started: inside bubblewrap where it works, else as a plain child process (with a warning).
+
+bwrap view of the world: a read-only /usr and Python installation, the sandbox package (read-only, at /convkit),
+a private /tmp, /proc of its own PID namespace, a minimal /dev, no network, no IPC or UTS shared with the host,
+and nothing else: not the repository, not solutions/, not the checks, not other submissions, not the output folder.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SANDBOX_PACKAGE = Path(__file__).resolve().parent.parent / "sandbox"
+STAGE_NAME = "convkit_sandbox"
+INSIDE = "/convkit"
+BOOT = f"import sys; sys.path.insert(0, {INSIDE!r}); from {STAGE_NAME}.zygote import main; main()"
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+       "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Which sandbox the grader uses, and why."""
+    kind: str          # "bwrap" | "process"
+    reason: str = ""   # why bwrap is not used, for the one warning
+
+    @property
+    def warning(self) -> str:
+        if self.kind == "bwrap":
+            return ""
+        return ("convkit: bubblewrap is not available (" + self.reason + "); student code runs in a plain child "
+                "process with resource limits only: it can read the files your user can read and use the "
+                "network. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) for full isolation.")
+
+
+def stage() -> Path:
+    """A private copy of the sandbox package: the only convkit code a sandbox can see."""
+    root = Path(tempfile.mkdtemp(prefix="convkit-stage-"))
+    os.chmod(root, 0o755)
+    target = root / STAGE_NAME
+    target.mkdir()
+    for source in SANDBOX_PACKAGE.glob("*.py"):
+        shutil.copyfile(source, target / source.name)
+    for path in [root, target, *target.iterdir()]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return root
+
+
+def _python_roots() -> list[str]:
+    roots = {sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent.parent)}
+    return sorted(r for r in roots if r and os.path.isdir(r))
+
+
+def _masked_packages() -> list[str]:
+    """Installed copies of convkit's own package inside site-packages (a non-editable install) are hidden."""
+    paths = set()
+    for directory in [*site.getsitepackages(), sysconfig.get_paths()["purelib"]]:
+        for name in ("autograder", "solutions"):
+            candidate = Path(directory) / name
+            if candidate.is_dir():
+                paths.add(str(candidate))
+    return sorted(paths)
+
+
+def bwrap_argv(stage_dir: Path, *, root: bool) -> list[str]:
+    argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+            "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+    if root:
+        # the zygote keeps just what it needs to hand each child to an unprivileged user and clean up after it
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
+            argv += ["--cap-add", cap]
+    else:
+        argv += ["--unshare-user"]
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    made: set[str] = set()
+    for path in _python_roots():
+        # bwrap would create the missing parents as 0700, which the unprivileged child could not traverse
+        for parent in reversed(Path(path).parents[:-1]):
+            if str(parent) not in made and not str(parent).startswith("/usr"):
+                made.add(str(parent))
+                argv += ["--perms", "0755", "--dir", str(parent)]
+        argv += ["--ro-bind", path, path]
+    for path in _masked_packages():
+        argv += ["--tmpfs", path, "--remount-ro", path]
+    argv += ["--ro-bind", str(stage_dir), INSIDE, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--chdir", "/tmp", "--clearenv"]
+    for key, value in {**ENV, "CONVKIT_SCRATCH": "/tmp"}.items():
+        argv += ["--setenv", key, value]
+    return argv
+
+
+@functools.lru_cache(maxsize=1)
+def detect() -> Isolation:
+    """bwrap if it is installed and can start a sandbox here; CONVKIT_SANDBOX=process forces the fallback."""
+    if os.environ.get("CONVKIT_SANDBOX") == "process":
+        return Isolation("process", "CONVKIT_SANDBOX=process")
+    if sys.platform != "linux":
+        return Isolation("process", f"not available on {sys.platform}")
+    if shutil.which("bwrap") is None:
+        return Isolation("process", "bwrap is not installed")
+    stage_dir = stage()
+    try:
+        argv = bwrap_argv(stage_dir, root=os.geteuid() == 0) + [sys.executable, "-I", "-c", "pass"]
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, env=ENV)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return Isolation("process", f"bwrap could not start: {error}")
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()
+        return Isolation("process", "bwrap could not start: " + (detail[-1] if detail else f"exit {done.returncode}"))
+    return Isolation("bwrap")
+
+
+def zygote_command(isolation: Isolation, stage_dir: Path, scratch: Path) -> tuple[list[str], dict]:
+    """The argv and environment that start one zygote."""
+    python = [sys.executable, "-I", "-c", BOOT.replace(repr(INSIDE), repr(str(stage_dir)))]
+    if isolation.kind == "bwrap":
+        return bwrap_argv(stage_dir, root=os.geteuid() == 0) + [sys.executable, "-I", "-c", BOOT], dict(ENV)
+    return python, {**ENV, "CONVKIT_SCRATCH": str(scratch)}

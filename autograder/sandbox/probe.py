@@ -1,0 +1,203 @@
+"""The child: imports one student module and answers probes about it, one frame at a time.
+
+Runs inside the sandbox, as an unprivileged user, in a process of its own. Everything it sends back is plain data
+(see wire.py); the judge trusts none of it and checks every answer against its own oracle.
+
+A probe is {"id", "op", ...}:
+  call      {"fn", "args", "kwargs", "seed"}                 -> value, stdout, args after the call
+  grad      {"fn", "args", "upstream", "wrt", "seed"}        -> value, d(sum(value * upstream))/d(args[wrt])
+  jacobian  {"fn", "args", "wrt", "seed"}                    -> value, one (numel(value), numel(arg)) matrix per arg
+  module    {"cls", "init_args", "params", "input", "upstream", "instances", "seed"}
+                                                              -> parameters of each instance, output, grads
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import random
+import sys
+import traceback
+
+from . import wire
+
+MODULE_NAME = "conv_layer"
+STDOUT_CAP = 64 * 1024
+
+
+class _CappedText(io.TextIOBase):
+    """A text sink that keeps the first STDOUT_CAP characters and counts the rest."""
+
+    def __init__(self) -> None:
+        self.parts, self.kept, self.dropped = [], 0, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = STDOUT_CAP - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def getvalue(self) -> str:
+        return "".join(self.parts)
+
+
+def _seed(seed: int) -> None:
+    import numpy
+    import torch
+
+    torch.manual_seed(seed)
+    random.seed(seed)
+    numpy.random.seed(seed % 2 ** 32)
+
+
+def _error(exc: BaseException, filename: str) -> dict:
+    """The student's exception, with only the frames of the student's own file."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    where = f"line {frames[-1].lineno}, in {frames[-1].name}" if frames else ""
+    message = str(exc)[:2000] if not isinstance(exc, RecursionError) else "maximum recursion depth exceeded"
+    return {"type": type(exc).__name__, "message": message, "where": where}
+
+
+def _function(module, name: str):
+    fn = getattr(module, name, None)
+    if fn is None:
+        raise LookupError(f"{MODULE_NAME} has no `{name}`")
+    return fn
+
+
+def _call(module, probe: dict):
+    fn = _function(module, probe["fn"])
+    args = [wire.decode_input(a) for a in probe.get("args", [])]
+    kwargs = {k: wire.decode_input(v) for k, v in probe.get("kwargs", {}).items()}
+    value = fn(*args, **kwargs)
+    return {"value": wire.encode(value), "args_after": [wire.encode(a) for a in args]}
+
+
+def _grad(module, probe: dict):
+    import torch
+
+    fn = _function(module, probe["fn"])
+    args = [wire.decode_input(a) for a in probe["args"]]
+    wrt = probe["wrt"]
+    for i in wrt:
+        args[i] = args[i].detach().requires_grad_(True)
+    value = fn(*args)
+    if not isinstance(value, torch.Tensor):
+        return {"value": wire.encode(value), "grads": [None for _ in wrt]}
+    upstream = wire.decode_input(probe["upstream"])
+    grads = [None] * len(wrt)
+    if value.requires_grad and value.shape == upstream.shape:
+        targets = [args[i] for i in wrt]
+        grads = torch.autograd.grad((value * upstream.to(value.dtype)).sum(), targets, allow_unused=True)
+    return {"value": wire.encode(value), "grads": [None if g is None else wire.encode(g) for g in grads]}
+
+
+def _jacobian(module, probe: dict):
+    import torch
+
+    fn = _function(module, probe["fn"])
+    args = [wire.decode_input(a) for a in probe["args"]]
+    wrt = probe["wrt"]
+    for i in wrt:
+        args[i] = args[i].detach().requires_grad_(True)
+    value = fn(*args)
+    if not isinstance(value, torch.Tensor) or not value.requires_grad or value.numel() > 4096:
+        return {"value": wire.encode(value), "jacobians": [None for _ in wrt]}
+    flat = value.reshape(-1)
+    rows = [[] for _ in wrt]
+    for k in range(flat.numel()):
+        grads = torch.autograd.grad(flat[k], [args[i] for i in wrt], retain_graph=True, allow_unused=True)
+        for r, (i, g) in enumerate(zip(wrt, grads)):
+            rows[r].append(torch.zeros(args[i].numel(), dtype=args[i].dtype) if g is None else g.reshape(-1))
+    jacobians = [torch.stack(r) for r in rows]
+    return {"value": wire.encode(value), "jacobians": [wire.encode(j) for j in jacobians]}
+
+
+def _module(module, probe: dict):
+    import torch
+
+    cls = _function(module, probe["cls"])
+    init_args = [wire.decode_input(a) for a in probe.get("init_args", [])]
+    instances = [cls(*init_args) for _ in range(probe.get("instances", 1))]
+    reply = {"instances": [wire.encode(m) for m in instances]}
+    m = instances[0]
+    params = probe.get("params")
+    if params:
+        with torch.no_grad():
+            for name, enc in params.items():
+                getattr(m, name).copy_(wire.decode_input(enc))
+    if probe.get("input") is not None:
+        x = wire.decode_input(probe["input"])
+        out = m(x)
+        reply["output"] = wire.encode(out)
+        if probe.get("upstream") is not None and isinstance(out, torch.Tensor) and out.requires_grad:
+            upstream = wire.decode_input(probe["upstream"])
+            named = dict(m.named_parameters())
+            if out.shape == upstream.shape and named:
+                grads = torch.autograd.grad((out * upstream).sum(), list(named.values()), allow_unused=True)
+                reply["grads"] = {n: (None if g is None else wire.encode(g)) for n, g in zip(named, grads)}
+    return reply
+
+
+OPS = {"call": _call, "grad": _grad, "jacobian": _jacobian, "module": _module}
+
+
+def answer(module, probe: dict, filename: str) -> dict:
+    """Run one probe; the reply says what the student's code returned, printed or raised."""
+    import torch
+
+    sink = _CappedText()
+    _seed(int(probe.get("seed", 0)))
+    try:
+        with contextlib.redirect_stdout(sink), torch.enable_grad():
+            reply = OPS[probe["op"]](module, probe)
+        reply["ok"] = True
+    except LookupError as exc:
+        reply = {"ok": False, "error": {"type": "Missing", "message": str(exc), "where": ""}}
+    except BaseException as exc:          # SystemExit and KeyboardInterrupt too: they are the student's
+        reply = {"ok": False, "error": _error(exc, filename)}
+    reply["id"] = probe["id"]
+    reply["stdout"] = sink.getvalue()
+    reply["stdout_dropped"] = sink.dropped
+    return reply
+
+
+def load(source: str, filename: str):
+    """Import the student's source as the module `conv_layer`."""
+    with open(filename, "w", encoding="utf-8") as f:
+        f.write(source)
+    spec = importlib.util.spec_from_file_location(MODULE_NAME, filename)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[MODULE_NAME] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(requests: int, replies: int, source: str, filename: str) -> None:
+    """Import, say how it went, then answer probes until the requests pipe closes."""
+    _seed(0)
+    try:
+        module = load(source, filename)
+        wire.write_frame(replies, {"op": "imported", "ok": True})
+    except BaseException as exc:
+        wire.write_frame(replies, {"op": "imported", "ok": False, "error": _error(exc, filename)})
+        return
+    while True:
+        probe = wire.read_frame(requests)
+        if probe is None:
+            return
+        try:
+            frame = wire.pack(answer(module, probe, filename))
+        except BaseException as exc:      # an answer that cannot be encoded is the student's loss, not a crash
+            frame = wire.pack({"id": probe.get("id"), "ok": False,
+                               "error": {"type": "Unencodable", "message": str(exc)[:500], "where": ""}})
+        view = memoryview(frame)
+        while view:
+            view = view[os.write(replies, view):]
