@@ -32,6 +32,7 @@ DEFAULT_SEED = 20211  # any fixed value: hidden inputs depend on it, so a report
 class Settings:
     seed: int = DEFAULT_SEED
     visible_only: bool = False
+    extension: bool = False                # also grade the chapter's end-of-section exercises (checks/extension.py)
     jobs: int = 0                          # 0: the cores available
     limits: Limits = field(default_factory=Limits)
 
@@ -107,7 +108,7 @@ def save(out: Path, report: Report) -> None:
 def grade_all(submissions: list[Submission], *, settings: Settings = Settings(), out: Path | None = None,
               progress: bool = False, warn=lambda text: print(text, file=sys.stderr)) -> list[Report]:
     """Every submission graded (or taken from a previous run with the same fingerprint), in input order."""
-    checks = registry.all_checks(visible_only=settings.visible_only)
+    checks = registry.all_checks(visible_only=settings.visible_only, extension=settings.extension)
     planned = grade.plan(checks, settings.seed)
     probes = grade.wire_probes(planned, settings.seed)
     reports: dict[int, Report] = {}

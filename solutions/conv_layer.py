@@ -355,3 +355,311 @@ def receptive_field_region(kernel_sizes: list[tuple[int, int]], i: int, j: int) 
     rh, rw = receptive_field(kernel_sizes)
     return slice(i, i + rh), slice(j, j + rw)
     ### END SOLUTION
+
+
+# %% [markdown]
+# ## 练习 (Exercises)
+#
+# 下面是本节末尾的练习。它们是选做的扩展部分：教师用 `convkit grade --extension` 才会给它们计分（另加 20 分），
+# 你可以用 `convkit check --extension` 自查。坐标约定：位置 (i, j) 中 i 是行号（向下增大），j 是列号
+# （向右增大）；“水平方向”指 j 增大的方向，就像本节的核 `[[1, -1]]` 比较的是水平相邻的元素。
+#
+# *The exercises at the end of the section, as an optional extension: they count only when the grader runs
+# with `--extension` (20 more points); self-check with `convkit check --extension`. Positions are (i, j): i is
+# the row (growing downwards), j the column (growing to the right), so "horizontal" means along j, as the
+# chapter's kernel `[[1, -1]]` compares horizontal neighbours.*
+
+# %% [markdown]
+# ### 练习 1：对角线边缘 (Diagonal edges)
+#
+# 构造一个含有对角线边缘的图像 X：n×n，主对角线及其下方为 1（白），上方为 0（黑），即
+# `X[i, j] = 1` 当 `j <= i`，否则为 0。
+#
+# *Build an image with a diagonal edge: n × n, ones on and below the main diagonal, zeros above it
+# (`X[i, j] = 1` when `j <= i`, else 0).*
+#
+# **实现 / Implement** `diagonal_image(n)`：返回这张 n×n 的 float32 图像。
+#
+# *Return this n × n float32 image.*
+
+# %%
+def diagonal_image(n: int) -> torch.Tensor:
+    """An image with a diagonal edge: n -> X: (n, n) float32, X[i, j] = 1 when j <= i (on and below the main
+    diagonal), 0 when j > i (above it); i.e. torch.tril(torch.ones(n, n)).
+
+    Chapter: 练习 1 (exercise 1: diagonal edges).
+    """
+    ### BEGIN SOLUTION
+    # Hint: ones on and below the diagonal: torch.tril keeps exactly those entries of torch.ones(n, n)
+    return torch.tril(torch.ones(n, n))
+    ### END SOLUTION
+
+
+# %% [markdown]
+# 把本节的核 K = `[[1, -1]]` 用在这张图像上会怎样？如果转置 X 会怎样？如果转置 K 会怎样？先自己预测，再运行看看：
+# 输出中哪些位置非零、符号是什么？
+#
+# *What happens if you apply the section's kernel K = `[[1, -1]]` to this image? If you transpose X? If you
+# transpose K? Predict first, then look: which positions are non-zero, and with which sign?*
+#
+# **实现 / Implement** `diagonal_edge_responses(n)`：令 `X = diagonal_image(n)`、`K = edge_kernel()`，
+# 按顺序返回三个输出 `(corr2d(X, K), corr2d(X.T, K), corr2d(X, K.T))`。
+#
+# *With `X = diagonal_image(n)` and `K = edge_kernel()`, return the three outputs
+# `(corr2d(X, K), corr2d(X.T, K), corr2d(X, K.T))`, in this order.*
+
+# %%
+def diagonal_edge_responses(n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The chapter's edge kernel on the diagonal image, on its transpose, and transposed itself.
+
+    n -> (corr2d(X, K): (n, n - 1), corr2d(X.T, K): (n, n - 1), corr2d(X, K.T): (n - 1, n)), where
+    X = diagonal_image(n) and K = edge_kernel() = [[1, -1]] (so K.T is the 2 × 1 kernel [[1], [-1]]).
+
+    Chapter: 练习 1 (exercise 1: diagonal edges).
+    """
+    ### BEGIN SOLUTION
+    # Hint: X = diagonal_image(n), K = edge_kernel(); return corr2d(X, K), corr2d(X.T, K), corr2d(X, K.T)
+    X, K = diagonal_image(n), edge_kernel()
+    return corr2d(X, K), corr2d(X.T, K), corr2d(X, K.T)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ### 练习 2：把互相关运算写成矩阵乘法 (Cross-correlation as a matrix multiplication)
+#
+# 如何通过改变输入和核数组，把互相关运算表示成一次矩阵乘法？一种做法：把 X 的每个 h×w 窗口展平成一行，
+# 得到 `(H - h + 1)(W - w + 1)` 行、`h·w` 列的“窗口矩阵”，再乘以展平成 `(h·w, 1)` 的核；另一种做法：
+# 由 K 构造一个 `((H - h + 1)(W - w + 1), H·W)` 的矩阵，乘以展平成 `(H·W, 1)` 的 X。
+#
+# *How can cross-correlation be written as one matrix multiplication, by reshaping the input and the kernel?
+# Either flatten every h × w window of X into a row (a `(H - h + 1)(W - w + 1)` × `h·w` patch matrix) and
+# multiply by K flattened to `(h·w, 1)`; or build a `((H - h + 1)(W - w + 1), H·W)` matrix from K and multiply
+# it by X flattened to `(H·W, 1)`.*
+#
+# **实现 / Implement** `corr2d_matmul(X, K)`：结果与 `corr2d(X, K)` 相同，但全部乘法和求和都在**一次**
+# `@`（或 `torch.matmul`）中完成，两个操作数都是二维张量。构造这两个矩阵时只搬运数值（切片、`reshape`、
+# `unfold`、`torch.stack`、`torch.cat`、按下标赋值……），不做别的算术。检查会查看结果的自动求导计算图
+# （`grad_fn`），所以梯度也要能传回 X 和 K。X 和 K 都是浮点张量。
+#
+# *Return the same as `corr2d(X, K)`, with every multiplication and sum done by **one** `@` (or
+# `torch.matmul`) of two 2-D tensors. Build the two matrices by moving values only (slicing, `reshape`,
+# `unfold`, `torch.stack`, `torch.cat`, assignment by index, ...), no other arithmetic. The check reads the
+# result's autograd graph (`grad_fn`), so gradients must reach X and K. X and K are floating point.*
+
+# %%
+def corr2d_matmul(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+    """2-D cross-correlation as one matrix multiplication.
+
+    X: (H, W), K: (h, w), floating point -> Y: (H - h + 1, W - w + 1), equal to corr2d(X, K), computed as
+    A @ B for two 2-D tensors A and B built from X and K by moving values only (e.g. A: the patch matrix
+    ((H - h + 1)(W - w + 1), h * w), B: K reshaped to (h * w, 1)), then reshaped to the output's shape.
+    Gradients reach X and K through that single matrix multiplication.
+
+    Chapter: 练习 2 (exercise 2: cross-correlation as a matrix multiplication).
+    """
+    ### BEGIN SOLUTION
+    # Hint: X.unfold(0, h, 1).unfold(1, w, 1) holds every h x w window; reshape it to (-1, h * w), @ K.reshape(h * w, 1)
+    h, w = K.shape
+    windows = X.unfold(0, h, 1).unfold(1, w, 1)          # (H - h + 1, W - w + 1, h, w)
+    rows, cols = windows.shape[:2]
+    patches = windows.reshape(rows * cols, h * w)        # one window per row
+    return (patches @ K.reshape(h * w, 1)).reshape(rows, cols)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ### 练习 3：手工设计卷积核 (Designing kernels by hand)
+#
+# 下面每个核都是不超过 7×7 的二维浮点张量，检查会用它对一些图像做互相关运算，看它是否有要求的性质，
+# 而不是和某一个固定答案比较。用多项式图像来描述“导数”最准确：例如对图像 `X[i, j] = j ** 2`，
+# 沿水平方向的二阶导数处处为 2。
+#
+# *Each kernel below is a 2-D float tensor of at most 7 × 7. The checks cross-correlate it with images and test
+# the property asked for, not one literal answer. Derivatives are stated on polynomial images: for example on
+# `X[i, j] = j ** 2` the second derivative along the horizontal direction is 2 everywhere.*
+#
+# **实现 / Implement** `second_derivative_kernel()`：水平方向二阶导数 ∂²/∂j² 的有限差分核。对任何
+# 不超过二次的多项式图像（1, i, j, i², i·j, j² 的线性组合），`corr2d(X, K)` 处处等于 ∂²X/∂j²：
+# 对 `j ** 2` 处处为 2，对线性斜坡（如 `3 * i - 2 * j + 1`）、`i ** 2` 和 `i * j` 都为 0。
+# 想一想：这样的核最小是多大？图像中什么结构对它的响应最强？
+#
+# *A finite-difference kernel for the horizontal second derivative ∂²/∂j²: on every image that is a
+# polynomial of degree at most 2 in (i, j), `corr2d(X, K)` equals ∂²X/∂j² everywhere: 2 on `j ** 2`, 0 on
+# linear ramps, on `i ** 2` and on `i * j`. How small can it be? Which image structures respond most?*
+
+# %%
+def second_derivative_kernel() -> torch.Tensor:
+    """() -> K: (h, w) float, at most 7 × 7, such that corr2d(X, K) = ∂²X/∂j² exactly for every image X that is
+    a polynomial of degree <= 2 in (i, j): constant 2 on X[i, j] = j², 0 on linear ramps, on i² and on i·j.
+
+    Chapter: 练习 3 (exercise 3: designing kernels by hand).
+    """
+    ### BEGIN SOLUTION
+    # Hint: the second difference X[i, j] - 2 X[i, j + 1] + X[i, j + 2] is a 1 x 3 kernel
+    return torch.tensor([[1.0, -2.0, 1.0]])
+    ### END SOLUTION
+
+
+# %% [markdown]
+# **实现 / Implement** `laplacian_kernel()`：拉普拉斯算子 ∂²/∂i² + ∂²/∂j² 的核。对任何不超过二次的多项式
+# 图像，`corr2d(X, K)` 处处等于 ∂²X/∂i² + ∂²X/∂j²：对 `i ** 2` 和 `j ** 2` 都为 2，对 `i * j` 和线性斜坡
+# 为 0。
+#
+# *A kernel for the Laplacian ∂²/∂i² + ∂²/∂j²: exact on every polynomial image of degree at most 2 (2 on
+# `i ** 2` and on `j ** 2`, 0 on `i * j` and on linear ramps).*
+
+# %%
+def laplacian_kernel() -> torch.Tensor:
+    """() -> K: (h, w) float, at most 7 × 7, such that corr2d(X, K) = ∂²X/∂i² + ∂²X/∂j² exactly for every image
+    X that is a polynomial of degree <= 2 in (i, j): 2 on i², 2 on j², 0 on i·j and on linear ramps.
+
+    Chapter: 练习 3 (exercise 3: designing kernels by hand).
+    """
+    ### BEGIN SOLUTION
+    # Hint: add a vertical and a horizontal second difference, both centred on the middle of a 3 x 3 kernel
+    return torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+    ### END SOLUTION
+
+
+# %% [markdown]
+# **实现 / Implement** `blur_kernel(k)`：一个 k×k（k ≥ 2）的模糊核。权重都不小于 0、总和为 1（平坦的图像
+# 亮度不变），并且能平滑噪声：对白噪声图像（各像素独立的标准正态分布），输出的方差至多是输入方差的一半。
+# 为什么会需要这样的核？（去噪、缩小图像前去掉细节……）
+#
+# *A k × k blur kernel (k >= 2): non-negative weights that sum to 1 (a flat image keeps its brightness), and it
+# smooths noise: on white noise (independent standard normal pixels) the output's variance is at most half the
+# input's. Why would you want one? (Denoising, removing detail before shrinking an image, ...)*
+
+# %%
+def blur_kernel(k: int) -> torch.Tensor:
+    """k (>= 2) -> K: (k, k) float with K >= 0 and K.sum() == 1, such that on white noise N (independent standard
+    normal pixels) corr2d(N, K).var() <= N.var() / 2.
+
+    Chapter: 练习 3 (exercise 3: designing kernels by hand).
+    """
+    ### BEGIN SOLUTION
+    # Hint: the mean of the k x k window: every weight 1 / k ** 2
+    return torch.full((k, k), 1.0 / k ** 2)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# **实现 / Implement** `directional_edge_kernel(v)`：给定方向向量 `v = (v_i, v_j)`（按 (行, 列) 的顺序，
+# 不全为 0），设计一个检测与 v 正交的边缘的核，即沿 v 求方向导数。用“斜坡”图像描述边缘：对单位向量
+# `u = (u_i, u_j)`，`X[i, j] = c + s * (u_i * i + u_j * j)` 的亮度沿 u 变化，它的等高线（边缘）与 u 正交。
+# 要求：平坦图像的响应为 0；当 u ⊥ v（边缘与 v 平行）时，响应处处为 0；当 u 与 v 平行（边缘与 v 正交）时，
+# 响应的绝对值最大且不为 0。例如 `v = (0, 1)` 时，它像本节的 `[[1, -1]]` 一样检测竖直边缘。
+#
+# *Given a direction `v = (v_i, v_j)` in (row, column) order, not both 0, design a kernel that detects edges
+# orthogonal to v: a derivative along v. Edges are ramps: for a unit vector `u = (u_i, u_j)`, the image
+# `X[i, j] = c + s * (u_i * i + u_j * j)` changes along u, and its level lines (its edges) are orthogonal to u.
+# Required: zero response on flat images; zero response everywhere when u ⊥ v (edges parallel to v); and the
+# largest, non-zero, |response| when u is parallel to v (edges orthogonal to v). With `v = (0, 1)` it finds
+# vertical edges, like the chapter's `[[1, -1]]`.*
+
+# %%
+def directional_edge_kernel(v: tuple[float, float]) -> torch.Tensor:
+    """v = (v_i, v_j), not both 0 -> K: (h, w) float, at most 7 × 7, a derivative along v. On ramps
+    X[i, j] = c + s (u_i i + u_j j) with unit u: zero response when s = 0 (flat) or u ⊥ v (edges parallel to v),
+    and the largest non-zero |response| when u is parallel to v (edges orthogonal to v).
+
+    Chapter: 练习 3 (exercise 3: designing kernels by hand).
+    """
+    ### BEGIN SOLUTION
+    # Hint: v_i times a vertical difference plus v_j times a horizontal difference, e.g. centred in a 3 x 3 kernel
+    v_i, v_j = (float(c) for c in v)
+    K = torch.zeros(3, 3)
+    K[2, 1], K[0, 1] = v_i / 2, -v_i / 2     # (X[i + 1] - X[i - 1]) / 2: the derivative down the rows
+    K[1, 2], K[1, 0] = v_j / 2, -v_j / 2     # the same along the columns
+    return K
+    ### END SOLUTION
+
+
+# %% [markdown]
+# **实现 / Implement** `min_kernel_size_for_derivative(d)`：要得到 d 阶导数，卷积核最小要多大？返回最小的
+# 宽度 m，使得存在一个 1×m 的核，它对任何不超过 d 次的多项式 p 的采样 `X[0, j] = p(j)` 做互相关运算，
+# 结果处处等于 d 阶导数 p⁽ᵈ⁾（d = 0 时核就是恒等）。
+#
+# *What is the smallest kernel that gives a derivative of order d? Return the smallest width m such that some
+# 1 × m kernel, cross-correlated with samples `X[0, j] = p(j)` of any polynomial p of degree at most d, gives the
+# d-th derivative p⁽ᵈ⁾ everywhere (for d = 0 the kernel is the identity).*
+
+# %%
+def min_kernel_size_for_derivative(d: int) -> int:
+    """d >= 0 -> m: int, the smallest width of a 1 × m kernel whose cross-correlation with samples p(j) of every
+    polynomial p of degree <= d is exactly the d-th derivative of p.
+
+    Chapter: 练习 3 (exercise 3: designing kernels by hand).
+    """
+    ### BEGIN SOLUTION
+    # Hint: a 1 x m kernel has m weights; count the conditions: 0 on 1, j, ..., j^(d - 1), and d! on j^d
+    return d + 1
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ### 练习 4：对 Conv2D 自动求梯度 (Automatic gradients of the chapter's Conv2D)
+#
+# 如果对我们创建的 Conv2D 类自动求梯度，会发生什么？报错信息是什么？这个问题最早写给 MXNet 版本：那里的
+# corr2d 先创建 `Y = zeros(...)`，再逐个写入 `Y[i, j] = ...`。在 PyTorch 里亲手试一试：写一个这样的
+# corr2d（`Y = torch.zeros(...)` 加逐元素写入），用它做一个 Conv2D，对 `((Y_hat - Y) ** 2).sum()` 调用
+# `backward()`。
+#
+# *What happens if we try to automatically find the gradient of the Conv2D class we created, and what is the
+# error message? The question was first written for MXNet, whose corr2d also creates `Y = zeros(...)` and then
+# writes `Y[i, j] = ...` one element at a time. Try it in PyTorch: write such a corr2d (`Y = torch.zeros(...)`
+# plus elementwise writes), build a Conv2D on it and call `backward()` on `((Y_hat - Y) ** 2).sum()`.*
+#
+# **实现 / Implement** `conv2d_gradient_facts()`：用你的实验结果回答，返回五元组
+# `(raises, weight_gets_gradient, node, item_keeps_gradient, original_error)`：
+# `raises`：`backward()` 是否报错（bool）；`weight_gets_gradient`：之后 `weight.grad` 是否是张量（bool）；
+# `node`：这种 corr2d 输出的 `type(Y.grad_fn).__name__`，即自动求导为原地写入记录的节点名（str）；
+# `item_keeps_gradient`：如果改写成 `Y[i, j] = (...).sum().item()`，`weight.grad` 是否还是张量（bool）；
+# `original_error`：用一句话说明 MXNet 版本报错的原因——它的自动求导不支持哪一类操作（str）。
+#
+# *Answer from your experiment with the tuple `(raises, weight_gets_gradient, node, item_keeps_gradient,
+# original_error)`: does `backward()` raise (bool); is `weight.grad` a tensor afterwards (bool); the name
+# `type(Y.grad_fn).__name__` of that corr2d's output, the node autograd records for the in-place writes (str);
+# would `weight.grad` still be a tensor had corr2d written `(...).sum().item()` (bool); and in one sentence, the
+# kind of operation MXNet's autograd refused, which caused the original error message (str).*
+
+# %%
+def conv2d_gradient_facts() -> tuple[bool, bool, str, bool, str]:
+    """What autograd does with the chapter's Conv2D whose corr2d writes Y[i, j] = ... into Y = torch.zeros(...).
+
+    () -> (raises, weight_gets_gradient, node, item_keeps_gradient, original_error):
+      raises: bool, does l.backward() raise for l = ((Y_hat - Y) ** 2).sum() of that Conv2D;
+      weight_gets_gradient: bool, is the layer's weight.grad a tensor after l.backward();
+      node: str, type(Y.grad_fn).__name__ for the output Y of that corr2d;
+      item_keeps_gradient: bool, the same as weight_gets_gradient had corr2d written (...).sum().item() instead;
+      original_error: str, one sentence: which kind of operation MXNet's autograd refused in this exercise.
+
+    Chapter: 练习 4 (exercise 4: automatic gradients of the chapter's Conv2D).
+    """
+    ### BEGIN SOLUTION
+    # Hint: run the experiment with a corr2d that writes into torch.zeros, and read weight.grad and Y.grad_fn
+    def corr2d_into_zeros(X, K, item=False):
+        h, w = K.shape
+        Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                total = (X[i:i + h, j:j + w] * K).sum()
+                Y[i, j] = total.item() if item else total
+        return Y
+
+    def backward(item):
+        weight, bias = nn.Parameter(torch.randn(1, 2)), nn.Parameter(torch.randn(1))
+        X = edge_image()
+        Y_hat = corr2d_into_zeros(X, weight, item) + bias
+        try:
+            ((Y_hat - corr2d(X, edge_kernel())) ** 2).sum().backward()
+        except RuntimeError:
+            return True, False
+        return False, weight.grad is not None
+
+    raises, weight_gets_gradient = backward(item=False)
+    node = type(corr2d_into_zeros(edge_image(), nn.Parameter(torch.randn(1, 2))).grad_fn).__name__
+    _, item_keeps_gradient = backward(item=True)
+    original_error = "MXNet's autograd does not support in-place operations such as Y[i, j] = ... while recording"
+    return raises, weight_gets_gradient, node, item_keeps_gradient, original_error
+    ### END SOLUTION

@@ -23,6 +23,16 @@ API = [
     "convolve2d",
     "receptive_field",
     "receptive_field_region",
+    # the chapter's end-of-section exercises (the optional `extension` part)
+    "diagonal_image",
+    "diagonal_edge_responses",
+    "corr2d_matmul",
+    "second_derivative_kernel",
+    "laplacian_kernel",
+    "blur_kernel",
+    "directional_edge_kernel",
+    "min_kernel_size_for_derivative",
+    "conv2d_gradient_facts",
 ]
 CHAPTER_HEADINGS = [
     "## 二维互相关运算",
@@ -41,6 +51,15 @@ STUB_CALLS = {  # name -> a call with valid arguments; every stub must raise bef
     "convolve2d": lambda f: f(torch.ones(3, 3), torch.ones(2, 2)),
     "receptive_field": lambda f: f([(2, 2)]),
     "receptive_field_region": lambda f: f([(2, 2)], 0, 0),
+    "diagonal_image": lambda f: f(4),
+    "diagonal_edge_responses": lambda f: f(4),
+    "corr2d_matmul": lambda f: f(torch.ones(3, 3), torch.ones(2, 2)),
+    "second_derivative_kernel": lambda f: f(),
+    "laplacian_kernel": lambda f: f(),
+    "blur_kernel": lambda f: f(3),
+    "directional_edge_kernel": lambda f: f((0.0, 1.0)),
+    "min_kernel_size_for_derivative": lambda f: f(2),
+    "conv2d_gradient_facts": lambda f: f(),
 }
 
 

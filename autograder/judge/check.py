@@ -53,6 +53,12 @@ def module(cls: str, *init_args, params: dict | None = None, input: torch.Tensor
                             "upstream": None if upstream is None else wire.encode_input(upstream)})
 
 
+def graph(fn: str, *args, wrt: tuple[int, ...]) -> Probe:
+    """Call fn with the args at `wrt` requiring grad; the answer's value is (fn's value, the class names of its
+    autograd graph's nodes, whether the list is complete)."""
+    return Probe("graph", {"fn": fn, "args": _enc(args), "wrt": list(wrt)})
+
+
 @dataclass(frozen=True)
 class Trial:
     probes: tuple[Probe, ...]

@@ -9,6 +9,7 @@ A probe is {"id", "op", ...}:
   jacobian  {"fn", "args", "wrt", "seed"}                    -> value, one (numel(value), numel(arg)) matrix per arg
   module    {"cls", "init_args", "params", "input", "upstream", "instances", "seed"}
                                                               -> parameters of each instance, output, grads
+  graph     {"fn", "args", "wrt", "seed"}                    -> value = (fn's value, autograd node names, complete)
 """
 from __future__ import annotations
 
@@ -146,7 +147,33 @@ def _module(module, probe: dict):
     return reply
 
 
-OPS = {"call": _call, "grad": _grad, "jacobian": _jacobian, "module": _module}
+GRAPH_NODES = 10_000   # wire.MAX_ITEMS: a longer list of names could not travel
+
+
+def _graph(module, probe: dict):
+    """Call fn with the args at `wrt` requiring grad; report the class name of every node of the value's autograd
+    graph (each node once; nodes of Python-defined autograd Functions prefixed "python:") and whether all fit."""
+    import torch
+
+    fn = _function(module, probe["fn"])
+    args = [wire.decode_input(a) for a in probe["args"]]
+    for i in probe["wrt"]:
+        args[i] = args[i].detach().requires_grad_(True)
+    value = fn(*args)
+    names, seen = [], set()
+    frontier = [value.grad_fn] if isinstance(value, torch.Tensor) and value.grad_fn is not None else []
+    while frontier and len(names) < GRAPH_NODES:
+        node = frontier.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        kind = type(node)
+        names.append(kind.__name__ if kind.__module__ == "builtins" else f"python:{kind.__name__}")
+        frontier.extend(next_node for next_node, _ in node.next_functions)
+    return {"value": wire.encode((value, names, not any(n is not None and n not in seen for n in frontier)))}
+
+
+OPS = {"call": _call, "grad": _grad, "jacobian": _jacobian, "module": _module, "graph": _graph}
 
 
 def answer(module, probe: dict, filename: str) -> dict:
