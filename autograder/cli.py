@@ -4,6 +4,7 @@
   convkit grade PATH... --out DIR every check, for a whole class
   (--extension on either: also the chapter's end-of-section exercises, 20 more points)
   convkit build                   regenerate exercises/ from solutions/
+  convkit export {nbgrader,gradescope,student,classroom} DEST   release through another grader
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def check(*, path: Path, extension: bool = False) -> int:
 
 
 def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = None, progress: bool = True,
-          extension: bool = False) -> int:
+          extension: bool = False, nbgrader_db: Path | None = None) -> int:
     """Grade every submission under `paths_` into `out`; print the class summary."""
     from .batch import DEFAULT_SEED, Settings, grade_all
     from .emit.table import summary_table
@@ -54,6 +55,9 @@ def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = No
     elapsed = time.monotonic() - started
     print(f"\n{len(reports)} submissions graded in {elapsed:.1f} s with {settings.workers} worker(s); "
           f"results in {out}/<student>/results.json and {out}/grades.csv")
+    if nbgrader_db is not None:
+        from .export.nbgrader_db import record_and_say
+        return record_and_say(reports, db=nbgrader_db)
     return 0
 
 
@@ -79,7 +83,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=None, help="seed of the hidden inputs")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--extension", action="store_true", help="also grade the end-of-section exercises (20 points)")
+    g.add_argument("--nbgrader-db", type=Path, default=None, help="also write the scores into this nbgrader gradebook")
     sub.add_parser("build", help="regenerate exercises/ from solutions/")
+    from .export import command as export_command
+    export_command.arguments(sub.add_parser("export", help="write an nbgrader course, a Gradescope autograder, "
+                                                           "a student bundle or a GitHub Classroom repository"))
     return p
 
 
@@ -89,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         return check(path=args.path, extension=args.extension)
     if args.command == "grade":
         return grade(paths_=args.paths, out=args.out, jobs=args.jobs, seed=args.seed, progress=not args.no_progress,
-                     extension=args.extension)
+                     extension=args.extension, nbgrader_db=args.nbgrader_db)
+    if args.command == "export":
+        from .export import command as export_command
+        return export_command.run(args)
     return build()
 
 

@@ -33,14 +33,33 @@ def safe_name(name: str) -> str:
     return cleaned[:80]
 
 
+def _nbgrader(cell: dict) -> dict | None:
+    metadata = cell.get("metadata")
+    found = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _answer_or_setup(cell: dict) -> bool:
+    """In an nbgrader notebook: the answer cells (solution) and the locked code the answers need (the imports);
+    never the grading cells, which call the grader itself."""
+    meta = _nbgrader(cell) or {}
+    return meta.get("solution") is True or (meta.get("locked") is True and meta.get("grade") is not True)
+
+
 def notebook_source(text: str) -> str:
-    """The code cells of a notebook, in order, as one module (IPython magics and shell lines commented out)."""
+    """The code cells of a notebook, in order, as one module (IPython magics and shell lines commented out).
+
+    A notebook with nbgrader metadata contributes only its answer cells and its locked non-grading code cells.
+    """
     data = json.loads(text)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise ValueError("no list of cells")
+    nbgrader = any(isinstance(cell, dict) and _nbgrader(cell) is not None for cell in data["cells"])
     chunks = []
     for cell in data["cells"]:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        if nbgrader and not _answer_or_setup(cell):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
