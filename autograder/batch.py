@@ -1,7 +1,8 @@
 """Grade many submissions: a pool of sandboxed workers, atomic per-student results, resumable with the same --out.
 
 Per student, DIR/<student>/results.json (Gradescope's schema) and DIR/<student>/report.json (convkit's full
-report, with the fingerprint a restarted batch compares); DIR/grades.csv once the batch is complete.
+report, with the fingerprint a restarted batch compares) and DIR/<student>/feedback.html (the student's page);
+DIR/grades.csv and DIR/report.html (the class page) once the batch is complete.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Settings:
     visible_only: bool = False
     extension: bool = False                # also grade the chapter's end-of-section exercises (checks/extension.py)
     jobs: int = 0                          # 0: the cores available
+    substitute: bool = True                # grade Conv2D, learn_kernel, convolve2d on the reference corr2d/Conv2D
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -61,7 +63,7 @@ def fingerprint(submission: Submission, planned: list[grade.Planned], settings: 
     h = hashlib.sha256()
     h.update((submission.source or "\0" + submission.problem).encode())
     h.update(json.dumps([(p.check.name, p.check.points) for p in planned]).encode())
-    h.update(json.dumps([settings.seed, settings.limits.to_dict()], sort_keys=True).encode())
+    h.update(json.dumps([settings.seed, settings.limits.to_dict(), settings.substitute], sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -102,6 +104,8 @@ def _done(out: Path | None, submission: Submission, expected: str) -> Report | N
 def save(out: Path, report: Report) -> None:
     folder = out / report.student
     write_atomic(folder / "results.json", json.dumps(gradescope.results(report), indent=2, ensure_ascii=False))
+    from .emit import html         # here, not at the top: matplotlib is slow to import and `convkit check` needs none
+    write_atomic(folder / "feedback.html", html.feedback(report))
     write_atomic(folder / "report.json", json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
 
 
@@ -109,7 +113,7 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
               progress: bool = False, warn=lambda text: print(text, file=sys.stderr)) -> list[Report]:
     """Every submission graded (or taken from a previous run with the same fingerprint), in input order."""
     checks = registry.all_checks(visible_only=settings.visible_only, extension=settings.extension)
-    planned = grade.plan(checks, settings.seed)
+    planned = grade.plan(checks, settings.seed, substitute=settings.substitute)
     probes = grade.wire_probes(planned, settings.seed)
     reports: dict[int, Report] = {}
     todo: queue.Queue = queue.Queue()
@@ -159,6 +163,8 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
     ordered = [reports[i] for i in range(len(submissions))]
     if out is not None:
         write_atomic(out / "grades.csv", grades_csv.grades_csv(ordered))
+        from .emit import class_report
+        class_report.write(out, ordered)
     return ordered
 
 

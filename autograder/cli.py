@@ -2,13 +2,16 @@
 
   convkit check [PATH]            the student's self-check: visible checks only
   convkit grade PATH... --out DIR every check, for a whole class
-  (--extension on either: also the chapter's end-of-section exercises, 20 more points)
+  (--extension on either: also the chapter's end-of-section exercises, 20 more points;
+   --no-substitute on either: grade each part on the student's own corr2d/Conv2D, not the reference's)
+  convkit report DIR              rebuild DIR/report.html and every feedback.html from DIR/*/report.json
   convkit build                   regenerate exercises/ from solutions/
   convkit export {nbgrader,gradescope,student,classroom} DEST   release through another grader
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,7 +19,13 @@ from pathlib import Path
 from . import paths
 
 
-def check(*, path: Path, extension: bool = False) -> int:
+def colour_wanted(stream=None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    stream = stream or sys.stdout
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def check(*, path: Path, extension: bool = False, substitute: bool = True, colour: bool | None = None) -> int:
     """Run the visible checks on one submission and print the table; 0 when every visible check passes."""
     from .batch import Settings, grade_all
     from .emit.table import checks_table
@@ -26,15 +35,16 @@ def check(*, path: Path, extension: bool = False) -> int:
     if len(submissions) != 1:
         print(f"convkit check: expected one submission at {path}, found {len(submissions)}.", file=sys.stderr)
         return 2
-    [report] = grade_all(submissions, settings=Settings(visible_only=True, jobs=1, extension=extension))
-    print(checks_table(report))
+    [report] = grade_all(submissions, settings=Settings(visible_only=True, jobs=1, extension=extension,
+                                                        substitute=substitute))
+    print(checks_table(report, colour=colour_wanted() if colour is None else colour))
     passed = all(r.passed for r in report.results)
     print("\nAll visible checks pass." if passed else "\nSome visible checks fail: see the messages above.")
     return 0 if passed else 1
 
 
 def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = None, progress: bool = True,
-          extension: bool = False, nbgrader_db: Path | None = None) -> int:
+          extension: bool = False, nbgrader_db: Path | None = None, substitute: bool = True) -> int:
     """Grade every submission under `paths_` into `out`; print the class summary."""
     from .batch import DEFAULT_SEED, Settings, grade_all
     from .emit.table import summary_table
@@ -45,7 +55,8 @@ def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = No
         print("convkit grade: no submissions found.", file=sys.stderr)
         return 2
     started = time.monotonic()
-    settings = Settings(jobs=jobs, seed=DEFAULT_SEED if seed is None else seed, extension=extension)
+    settings = Settings(jobs=jobs, seed=DEFAULT_SEED if seed is None else seed, extension=extension,
+                        substitute=substitute)
     try:
         reports = grade_all(submissions, settings=settings, out=out, progress=progress and sys.stderr.isatty())
     except RuntimeError as error:
@@ -54,11 +65,25 @@ def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = No
     print(summary_table(reports))
     elapsed = time.monotonic() - started
     print(f"\n{len(reports)} submissions graded in {elapsed:.1f} s with {settings.workers} worker(s); "
-          f"results in {out}/<student>/results.json and {out}/grades.csv")
+          f"results in {out}/<student>/results.json and {out}/grades.csv; the class page is {out}/report.html")
     if nbgrader_db is not None:
         from .export.nbgrader_db import record_and_say
         return record_and_say(reports, db=nbgrader_db)
     return 0
+
+
+def report(*, out: Path) -> int:
+    """Rebuild out/report.html and each out/<student>/feedback.html from the report.json files there."""
+    from .emit.class_report import rebuild
+
+    if not out.is_dir():
+        print(f"convkit report: {out} is not a folder.", file=sys.stderr)
+        return 2
+    page, reports, unreadable = rebuild(out)
+    for path in unreadable:
+        print(f"convkit report: skipped {path} (unreadable, or not in its student's folder)", file=sys.stderr)
+    print(f"wrote {page} and {len(reports)} feedback page(s)")
+    return 0 if reports or not unreadable else 2
 
 
 def build() -> int:
@@ -76,6 +101,8 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="self-check a solution with the visible checks")
     c.add_argument("path", nargs="?", type=Path, default=paths.EXERCISES / "conv_layer.py")
     c.add_argument("--extension", action="store_true", help="also check the end-of-section exercises")
+    c.add_argument("--no-substitute", action="store_true",
+                   help="grade Conv2D, learn_kernel and convolve2d on your own corr2d/Conv2D, not the reference's")
     g = sub.add_parser("grade", help="grade submissions with every check")
     g.add_argument("paths", nargs="+", type=Path, help="submission files, student folders or class folders")
     g.add_argument("--out", type=Path, required=True, help="folder for results.json per student and grades.csv")
@@ -84,6 +111,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--extension", action="store_true", help="also grade the end-of-section exercises (20 points)")
     g.add_argument("--nbgrader-db", type=Path, default=None, help="also write the scores into this nbgrader gradebook")
+    g.add_argument("--no-substitute", action="store_true",
+                   help="grade each part on the student's own corr2d/Conv2D, so one bug can cost several parts")
+    r = sub.add_parser("report", help="rebuild report.html and the feedback pages of a graded folder")
+    r.add_argument("dir", type=Path, help="the --out folder of a convkit grade")
     sub.add_parser("build", help="regenerate exercises/ from solutions/")
     from .export import command as export_command
     export_command.arguments(sub.add_parser("export", help="write an nbgrader course, a Gradescope autograder, "
@@ -94,10 +125,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check":
-        return check(path=args.path, extension=args.extension)
+        return check(path=args.path, extension=args.extension, substitute=not args.no_substitute)
     if args.command == "grade":
         return grade(paths_=args.paths, out=args.out, jobs=args.jobs, seed=args.seed, progress=not args.no_progress,
-                     extension=args.extension, nbgrader_db=args.nbgrader_db)
+                     extension=args.extension, nbgrader_db=args.nbgrader_db, substitute=not args.no_substitute)
+    if args.command == "report":
+        return report(out=args.dir)
     if args.command == "export":
         from .export import command as export_command
         return export_command.run(args)

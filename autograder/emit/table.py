@@ -1,4 +1,8 @@
-"""Plain-text tables for the terminal: one submission's checks, and a class summary."""
+"""Plain-text tables for the terminal: one submission's checks, and a class summary.
+
+With colour=True (the CLI asks for it only on a terminal without NO_COLOR), PASS is green, FAIL red and the
+likely mistake yellow, as ANSI escapes; without it the text is the same, plain.
+"""
 from __future__ import annotations
 
 import textwrap
@@ -6,19 +10,27 @@ import textwrap
 from ..judge.report import Report
 
 WIDTH = 100
+GREEN, RED, YELLOW, BOLD, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[1m", "\033[0m"
 
 
-def checks_table(report: Report) -> str:
-    """check | points | message, one row per check, then the total."""
+def _paint(text: str, style: str, colour: bool) -> str:
+    return f"{style}{text}{RESET}" if colour else text
+
+
+def checks_table(report: Report, *, colour: bool = False) -> str:
+    """check | points | message, one row per check, then the total; a failed check's likely mistake on its own line."""
     name_width = min(max((len(r.name) for r in report.results), default=10), 64)
     lines = [f"{'check':<{name_width}}  {'points':>9}  message", "-" * WIDTH]
     for r in report.results:
-        mark = "PASS" if r.passed else "FAIL"
+        mark = _paint("PASS", GREEN + BOLD, colour) if r.passed else _paint("FAIL", RED + BOLD, colour)
         head = f"{r.name:<{name_width}}  {r.score:>4g}/{r.max_score:<4g}  {mark}"
         lines.append(head)
-        if not r.passed:
-            message = r.message + (f" [likely mistake: {r.diagnosis}]" if r.diagnosis else "")
-            for paragraph in message.splitlines():
+        # a failed check's message; a passed one's note, if any (e.g. that the reference corr2d stood in)
+        shown = r.message if not r.passed else r.message.partition("\n")[2]
+        if not r.passed and r.diagnosis:
+            lines.append("      " + _paint(f"likely mistake: {r.diagnosis}", YELLOW + BOLD, colour))
+        if shown:
+            for paragraph in shown.splitlines():
                 lines += textwrap.wrap(paragraph, WIDTH - 6, initial_indent="      ", subsequent_indent="      ",
                                        replace_whitespace=False, drop_whitespace=False) or [""]
     lines.append("-" * WIDTH)

@@ -21,8 +21,10 @@ class Probe:
     op: str
     payload: dict = field(default_factory=dict)
 
-    def to_wire(self, probe_id: str, seed: int) -> dict:
-        return {"id": probe_id, "op": self.op, "seed": seed, **self.payload}
+    def to_wire(self, probe_id: str, seed: int, substitute: tuple[str, ...] = ()) -> dict:
+        """substitute: names the sandbox swaps for its reference versions during this probe (probe.py)."""
+        return {"id": probe_id, "op": self.op, "seed": seed, **self.payload,
+                **({"substitute": list(substitute)} if substitute else {})}
 
 
 def _enc(values) -> list:
@@ -63,6 +65,7 @@ def graph(fn: str, *args, wrt: tuple[int, ...]) -> Probe:
 class Trial:
     probes: tuple[Probe, ...]
     verify: Callable[..., None]     # verify(*answers) -> None, or raise Fail
+    observe: Callable[..., dict] | None = None  # observe(*answers) -> small plain data for pictures (judge/observe.py)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Check:
     points: float
     visible: bool
     build: Callable[[torch.Generator], Trial]
+    uses: tuple[str, ...] = ()      # the prerequisites (other parts' names) its probes may run on the reference of
 
     @property
     def name(self) -> str:
@@ -86,14 +90,18 @@ class Check:
 
 
 class Part:
-    """The checks of one part of the exercise, declared with @part.check(title, points=..., visible=...)."""
+    """The checks of one part of the exercise, declared with @part.check(title, points=..., visible=...).
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    uses: the parts this one calls (e.g. Conv2D uses corr2d). Unless substitution is turned off, the sandbox runs
+    this part's probes with the reference versions of those, so a bug in corr2d is charged to corr2d only.
+    """
+
+    def __init__(self, name: str, *, uses: tuple[str, ...] = ()) -> None:
+        self.name, self.uses = name, uses
         self.checks: list[Check] = []
 
     def check(self, title: str, *, points: float, visible: bool):
         def register(build: Callable[[torch.Generator], Trial]) -> Callable[[torch.Generator], Trial]:
-            self.checks.append(Check(self.name, title, points, visible, build))
+            self.checks.append(Check(self.name, title, points, visible, build, self.uses))
             return build
         return register

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from . import answer
+from . import answer, observe, substitution
 from .check import Check, Trial
 from .expect import Fail
 from .report import CheckResult
@@ -22,10 +22,13 @@ class Planned:
     check: Check
     trial: Trial
     ids: tuple[str, ...]
+    substitute: tuple[str, ...] = ()    # prerequisites the sandbox replaces by its reference for these probes
 
 
-def plan(checks: list[Check], seed: int) -> list[Planned]:
-    return [Planned(c, t := c.trial(seed), tuple(f"{n}.{j}" for j in range(len(t.probes))))
+def plan(checks: list[Check], seed: int, *, substitute: bool = True) -> list[Planned]:
+    """substitute: grade each part with the reference versions of the parts it uses (Check.uses)."""
+    return [Planned(c, t := c.trial(seed), tuple(f"{n}.{j}" for j in range(len(t.probes))),
+                    c.uses if substitute else ())
             for n, c in enumerate(checks)]
 
 
@@ -34,7 +37,7 @@ def probe_seed(seed: int, probe_id: str) -> int:
 
 
 def wire_probes(planned: list[Planned], seed: int) -> list[dict]:
-    return [probe.to_wire(pid, probe_seed(seed, pid))
+    return [probe.to_wire(pid, probe_seed(seed, pid), p.substitute)
             for p in planned for probe, pid in zip(p.trial.probes, p.ids)]
 
 
@@ -46,9 +49,10 @@ def _subject(probe) -> str:
 def verdict(p: Planned, replies: dict) -> CheckResult:
     """One check's result from the replies to its probes."""
     c = p.check
+    answers: list = []
     try:
-        answers = [answer.decode(replies.get(pid), subject=_subject(probe), visible=c.visible)
-                   for probe, pid in zip(p.trial.probes, p.ids)]
+        answers += [answer.decode(replies.get(pid), subject=_subject(probe), visible=c.visible)
+                    for probe, pid in zip(p.trial.probes, p.ids)]
         p.trial.verify(*answers)
         passed, message, diagnosis = True, "Passed.", ""
     except Fail as failure:
@@ -56,7 +60,8 @@ def verdict(p: Planned, replies: dict) -> CheckResult:
     except Exception as error:                          # a grader bug must never pass a check
         passed, message, diagnosis = False, GRADER_FAULT.format(error=type(error).__name__), ""
     return CheckResult(name=c.name, part=c.part, max_score=c.points, visible=c.visible, passed=passed,
-                       message=message, diagnosis=diagnosis)
+                       message=message, diagnosis=diagnosis,
+                       observed=observe.kept(p.trial, answers) if c.visible and answers else {})
 
 
 def failed_all(planned: list[Planned], message: str, diagnosis: str = "") -> tuple[CheckResult, ...]:
@@ -77,4 +82,4 @@ def judge(planned: list[Planned], reply: dict) -> tuple[CheckResult, ...]:
     replies = reply.get("answers")
     if not isinstance(replies, dict):
         return failed_all(planned, "The sandbox sent no answers.")
-    return tuple(verdict(p, replies) for p in planned)
+    return substitution.noted(planned, tuple(verdict(p, replies) for p in planned))

@@ -14,6 +14,7 @@ class CheckResult:
     passed: bool
     message: str           # for the student: what was expected, what came back (never a hidden input)
     diagnosis: str = ""    # the named mistake, when one is recognised
+    observed: dict = field(default_factory=dict)  # visible checks: small plain data for pictures (judge/observe.py)
 
     @property
     def score(self) -> float:

@@ -10,6 +10,8 @@ A probe is {"id", "op", ...}:
   module    {"cls", "init_args", "params", "input", "upstream", "instances", "seed"}
                                                               -> parameters of each instance, output, grads
   graph     {"fn", "args", "wrt", "seed"}                    -> value = (fn's value, autograd node names, complete)
+Any probe may carry "substitute": ["corr2d", "Conv2D"]: for that probe only, those names in the student module
+are the reference versions of prerequisites.py (so a part is graded on its own, not on the parts it calls).
 """
 from __future__ import annotations
 
@@ -176,6 +178,25 @@ def _graph(module, probe: dict):
 OPS = {"call": _call, "grad": _grad, "jacobian": _jacobian, "module": _module, "graph": _graph}
 
 
+@contextlib.contextmanager
+def _substituted(module, names):
+    """The student module with `names` replaced by the reference prerequisites, restored on the way out."""
+    from . import prerequisites
+
+    names = [n for n in names or () if n in prerequisites.NAMES]
+    saved = {n: module.__dict__[n] for n in names if n in module.__dict__}
+    try:
+        for n in names:
+            setattr(module, n, prerequisites.NAMES[n])
+        yield
+    finally:
+        for n in names:
+            if n in saved:
+                setattr(module, n, saved[n])
+            else:
+                module.__dict__.pop(n, None)
+
+
 def answer(module, probe: dict, filename: str) -> dict:
     """Run one probe; the reply says what the student's code returned, printed or raised."""
     import torch
@@ -183,7 +204,7 @@ def answer(module, probe: dict, filename: str) -> dict:
     sink = _CappedText()
     _seed(int(probe.get("seed", 0)))
     try:
-        with contextlib.redirect_stdout(sink), torch.enable_grad():
+        with contextlib.redirect_stdout(sink), torch.enable_grad(), _substituted(module, probe.get("substitute")):
             reply = OPS[probe["op"]](module, probe)
         reply["ok"] = True
     except LookupError as exc:
