@@ -22,10 +22,12 @@ from .emit import gradescope, grades_csv
 from .judge import grade
 from .judge.report import Report
 from .runner import sandbox
+from .runner.folder import sweep
 from .runner.limits import Limits
 from .runner.worker import Worker, WorkerError
 from .submission import Submission
 
+SANDBOX_FAILURE = "sandbox failure"   # a report with this note is the grader's failure: a restarted batch redoes it
 DEFAULT_SEED = 20211  # any fixed value: hidden inputs depend on it, so a report is reproducible
 
 
@@ -84,7 +86,7 @@ def grade_submission(submission: Submission, worker: Worker | None, planned: lis
         except WorkerError as error:
             results = grade.failed_all(planned, f"The sandbox stopped while grading this submission ({error}); "
                                                 "nothing could be established, so every check scores zero.")
-            notes = ("sandbox failure",)
+            notes = (SANDBOX_FAILURE,)
     return Report(student=submission.student, submission=str(submission.path), results=results, notes=notes,
                   seconds=round(time.monotonic() - started, 3), fingerprint=fingerprint(submission, planned, settings),
                   stdout=stdout)
@@ -98,14 +100,18 @@ def _done(out: Path | None, submission: Submission, expected: str) -> Report | N
         report = Report.from_dict(data)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return report if report.fingerprint == expected and (out / submission.student / "results.json").exists() else None
+    complete = report.fingerprint == expected and SANDBOX_FAILURE not in report.notes
+    return report if complete and (out / submission.student / "results.json").exists() else None
 
 
 def save(out: Path, report: Report) -> None:
     folder = out / report.student
+    for stale in folder.glob(".*.tmp"):            # left by a grader killed in the middle of write_atomic
+        stale.unlink(missing_ok=True)
     write_atomic(folder / "results.json", json.dumps(gradescope.results(report), indent=2, ensure_ascii=False))
     from .emit import html         # here, not at the top: matplotlib is slow to import and `convkit check` needs none
     write_atomic(folder / "feedback.html", html.feedback(report))
+    # last: a report.json is what tells a restarted batch that this student is done
     write_atomic(folder / "report.json", json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
 
 
@@ -130,34 +136,52 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
     isolation = sandbox.detect()
     if isolation.warning and not todo.empty():
         warn(isolation.warning)
+    if not todo.empty():
+        sweep()                                        # what a grader killed earlier (SIGKILL) left in the temp dir
     bar = _progress(todo.qsize(), enabled=progress)
-    lock, failures = threading.Lock(), []
+    lock, failures, stop, workers = threading.Lock(), [], threading.Event(), []
+    count = min(settings.workers, todo.qsize())
+    finished = [threading.Event() for _ in range(count)]   # not Thread.join: Ctrl-C during a join breaks the next
 
     def work(n: int) -> None:
         try:
-            with Worker(isolation, settings.limits, index=n) as worker:
-                while True:
+            _work(n)
+        finally:
+            finished[n].set()
+
+    def _work(n: int) -> None:
+        worker = Worker(isolation, settings.limits, index=n)
+        workers.append(worker)                         # before it starts: Ctrl-C must reach a starting sandbox too
+        try:
+            with worker:
+                while not stop.is_set():
                     try:
                         index, submission = todo.get_nowait()
                     except queue.Empty:
                         return
                     report = grade_submission(submission, worker, planned, settings, probes)
+                    if stop.is_set():                  # interrupted: its sandbox was killed, the report is void
+                        return
                     if out is not None:
                         save(out, report)
                     with lock:
                         reports[index] = report
                         bar.update(1)
         except Exception as error:                     # a worker that cannot start stops the batch, loudly
-            failures.append(error)
+            if not stop.is_set():
+                failures.append(error)
 
-    threads = [threading.Thread(target=work, args=(n,), daemon=True)
-               for n in range(min(settings.workers, todo.qsize()))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        while t.is_alive():
-            t.join(0.2)
-    bar.close()
+    try:
+        for n in range(count):
+            threading.Thread(target=work, args=(n,), daemon=True).start()
+        for event in finished:
+            while not event.wait(0.2):
+                pass
+    except KeyboardInterrupt:
+        _interrupt(stop, workers, finished)
+        raise
+    finally:
+        bar.close()
     if failures and len(reports) < len(submissions):
         raise RuntimeError(f"the sandbox could not start: {failures[0]}")
     ordered = [reports[i] for i in range(len(submissions))]
@@ -166,6 +190,17 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
         from .emit import class_report
         class_report.write(out, ordered)
     return ordered
+
+
+def _interrupt(stop: threading.Event, workers: list[Worker], finished: list[threading.Event]) -> None:
+    """Ctrl-C: no new submission starts, every sandbox is killed now, the workers clean up and end. Reports
+    already saved stay; the ones in flight are dropped, so a restart with the same --out grades exactly those."""
+    stop.set()
+    for worker in list(workers):
+        worker.kill()
+    deadline = time.monotonic() + 10.0
+    for event in finished:
+        event.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _progress(total: int, *, enabled: bool):

@@ -123,6 +123,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:     # grade_all has already killed every sandbox; saved results stay for a restart
+        print("\nconvkit: interrupted.", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check":
         return check(path=args.path, extension=args.extension, substitute=not args.no_substitute)

@@ -15,6 +15,7 @@ from pathlib import Path
 MODULE = "conv_layer"
 SUFFIXES = (".py", ".ipynb")
 MAX_BYTES = 1024 * 1024      # a conv_layer.py is a few kB; a megabyte is not a submission
+RESERVED = {"grades.csv", "report.html"}   # files of the output folder itself: no student may be named so
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def discover(paths: list[Path]) -> list[Submission]:
                     found.append((_student_of(entry), entry, False))
         else:
             found.append((path.name, path, False))
-    submissions, used = [], set()
+    submissions, used = [], set(RESERVED)
     for raw, path, is_folder in found:
         name, n = safe_name(raw), 2
         while name in used:

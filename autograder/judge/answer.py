@@ -80,8 +80,9 @@ def explain(error, *, subject: str, visible: bool) -> str:
     if kind == "Exited":
         if message.startswith("signal"):
             signal_name = message.split()[-1]
-            why = {"SIGSEGV": "a crash (segmentation fault)", "SIGKILL": "killed (a resource limit?)",
-                   "SIGXCPU": "over its CPU-time limit", "SIGABRT": "an abort"}.get(signal_name, signal_name)
+            why = {"SIGSEGV": "a crash (segmentation fault)", "SIGXCPU": "over its CPU-time limit",
+                   "SIGKILL": "SIGKILL (over a resource limit, or it killed itself?)",
+                   "SIGABRT": "an abort"}.get(signal_name, signal_name)
             return f"The process running {subject} ended with {why}."
         return (f"The process running {subject} ended ({message}) before answering: does your code call "
                 f"os._exit() or kill its own process?")

@@ -10,10 +10,11 @@ class Limits:
     import_seconds: float = 20.0      # importing the module, including top-level prints of 100+ MB
     submission_seconds: float = 60.0  # all probes of one submission, restarts included
     memory_mb: int = 1024             # address space above what the child inherits from the zygote
-    cpu_seconds: int = 60             # CPU time of one child process
+    cpu_seconds: int = 60             # CPU time of one child process (SIGXCPU, then SIGKILL a second later)
     processes: int = 64               # processes and threads of the student's user
     open_files: int = 256
     file_mb: int = 16                 # largest file the student may write in its scratch directory
+    tmp_mb: int = 64                  # the whole private /tmp (bwrap only): the module is a few kB
     uid: int = 0                      # the unprivileged user the child runs as when the grader is root (0: none)
 
     def to_dict(self) -> dict:

@@ -1,8 +1,10 @@
 """How a zygote is started: inside bubblewrap where it works, else as a plain child process (with a warning).
 
 bwrap view of the world: a read-only /usr and Python installation, the sandbox package (read-only, at /convkit),
-a private /tmp, /proc of its own PID namespace, a minimal /dev, no network, no IPC or UTS shared with the host,
-and nothing else: not the repository, not solutions/, not the checks, not other submissions, not the output folder.
+a private size-capped /tmp, /proc of its own PID namespace, a minimal /dev, no network, no IPC or UTS shared with
+the host, and nothing else: not the repository, not solutions/, not the checks, not other submissions, not the
+output folder, not /etc or /home. When the grader is root, the zygote keeps only the capabilities it needs to hand
+each child to an unprivileged uid and clean up after it; every other capability is dropped.
 """
 from __future__ import annotations
 
@@ -13,16 +15,21 @@ import site
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .folder import Folder
 
 SANDBOX_PACKAGE = Path(__file__).resolve().parent.parent / "sandbox"
 STAGE_NAME = "convkit_sandbox"
 INSIDE = "/convkit"
 BOOT = f"import sys; sys.path.insert(0, {INSIDE!r}); from {STAGE_NAME}.zygote import main; main()"
-ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-       "PYTHONDONTWRITEBYTECODE": "1"}
+# not -I: it would also ignore PYTHONHASHSEED; the environment is entirely ours, so nothing else needs ignoring
+PYTHON_FLAGS = ("-s", "-P", "-B")
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+       "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+       "MALLOC_ARENA_MAX": "2"}   # glibc reserves 64 MB of address space per thread arena: RLIMIT_AS counts it
+ZYGOTE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
 
 
 @dataclass(frozen=True)
@@ -35,17 +42,31 @@ class Isolation:
     def warning(self) -> str:
         if self.kind == "bwrap":
             return ""
-        return ("convkit: bubblewrap is not available (" + self.reason + "); student code runs in a plain child "
-                "process with resource limits only: it can read the files your user can read and use the "
-                "network. Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) for full isolation.")
+        root = os.geteuid() == 0
+        hidden = [path for path in _python_roots() if _closed_to_others(path)] if root else []
+        return ("convkit: WARNING: bubblewrap is not available (" + self.reason + "). Student code runs in a plain "
+                "child process with resource limits" + (" as an unprivileged user" if root else "") +
+                ", but NOT isolated: it can read every file that user can read (make solutions/ and the grader "
+                "unreadable to others), write to world-writable folders, and use the network. Install bubblewrap "
+                "(Debian/Ubuntu: apt-get install bubblewrap) for full isolation."
+                + (f" The Python installation in {', '.join(hidden)} is closed to other users, so student code can "
+                   "import only the modules the grader preloads (torch, numpy and what they use)." if hidden else ""))
 
 
-def stage() -> Path:
-    """A private copy of the sandbox package: the only convkit code a sandbox can see."""
-    root = Path(tempfile.mkdtemp(prefix="convkit-stage-"))
-    os.chmod(root, 0o755)
+def _closed_to_others(path: str) -> bool:
+    """True when a user who is neither owner nor group cannot reach `path` (a folder on the way lacks o+x)."""
+    target = Path(path).resolve()
+    try:
+        return any(not os.stat(folder).st_mode & 0o001 for folder in [*reversed(target.parents), target])
+    except OSError:
+        return True
+
+
+def stage(into: Path) -> Path:
+    """A private copy of the sandbox package under `into`: the only convkit code a sandbox can see."""
+    root = into / "stage"
     target = root / STAGE_NAME
-    target.mkdir()
+    target.mkdir(parents=True)
     for source in SANDBOX_PACKAGE.glob("*.py"):
         shutil.copyfile(source, target / source.name)
     for path in [root, target, *target.iterdir()]:
@@ -69,12 +90,14 @@ def _masked_packages() -> list[str]:
     return sorted(paths)
 
 
-def bwrap_argv(stage_dir: Path, *, root: bool) -> list[str]:
+def bwrap_argv(stage_dir: Path, *, root: bool, tmp_mb: int = 64) -> list[str]:
     argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
     if root:
-        # the zygote keeps just what it needs to hand each child to an unprivileged user and clean up after it
-        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
+        # root keeps every capability unless told otherwise: drop them all, then take back just what the zygote
+        # needs to hand each child to an unprivileged user and clean up after it
+        argv += ["--cap-drop", "ALL"]
+        for cap in ZYGOTE_CAPS:
             argv += ["--cap-add", cap]
     else:
         argv += ["--unshare-user"]
@@ -94,8 +117,8 @@ def bwrap_argv(stage_dir: Path, *, root: bool) -> list[str]:
         argv += ["--ro-bind", path, path]
     for path in _masked_packages():
         argv += ["--tmpfs", path, "--remount-ro", path]
-    argv += ["--ro-bind", str(stage_dir), INSIDE, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--chdir", "/tmp", "--clearenv"]
+    argv += ["--ro-bind", str(stage_dir), INSIDE, "--proc", "/proc", "--dev", "/dev",
+             "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
     for key, value in {**ENV, "CONVKIT_SCRATCH": "/tmp"}.items():
         argv += ["--setenv", key, value]
     return argv
@@ -110,23 +133,24 @@ def detect() -> Isolation:
         return Isolation("process", f"not available on {sys.platform}")
     if shutil.which("bwrap") is None:
         return Isolation("process", "bwrap is not installed")
-    stage_dir = stage()
+    folder = Folder()
     try:
-        argv = bwrap_argv(stage_dir, root=os.geteuid() == 0) + [sys.executable, "-I", "-c", "pass"]
+        argv = bwrap_argv(stage(folder.path), root=os.geteuid() == 0) + [sys.executable, *PYTHON_FLAGS, "-c", "pass"]
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, env=ENV)
     except (OSError, subprocess.TimeoutExpired) as error:
         return Isolation("process", f"bwrap could not start: {error}")
     finally:
-        shutil.rmtree(stage_dir, ignore_errors=True)
+        folder.remove()
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip().splitlines()
         return Isolation("process", "bwrap could not start: " + (detail[-1] if detail else f"exit {done.returncode}"))
     return Isolation("bwrap")
 
 
-def zygote_command(isolation: Isolation, stage_dir: Path, scratch: Path) -> tuple[list[str], dict]:
+def zygote_command(isolation: Isolation, stage_dir: Path, scratch: Path, *, tmp_mb: int = 64) -> tuple[list[str], dict]:
     """The argv and environment that start one zygote."""
-    python = [sys.executable, "-I", "-c", BOOT.replace(repr(INSIDE), repr(str(stage_dir)))]
     if isolation.kind == "bwrap":
-        return bwrap_argv(stage_dir, root=os.geteuid() == 0) + [sys.executable, "-I", "-c", BOOT], dict(ENV)
+        return (bwrap_argv(stage_dir, root=os.geteuid() == 0, tmp_mb=tmp_mb)
+                + [sys.executable, *PYTHON_FLAGS, "-c", BOOT], dict(ENV))
+    python = [sys.executable, *PYTHON_FLAGS, "-c", BOOT.replace(repr(INSIDE), repr(str(stage_dir)))]
     return python, {**ENV, "CONVKIT_SCRATCH": str(scratch)}

@@ -16,6 +16,7 @@ import struct
 from dataclasses import dataclass
 
 MAX_FRAME = 32 * 1024 * 1024      # a frame larger than this is garbage, not an answer
+MAX_REPLY = 4 * 1024 * 1024       # one probe's reply: the largest a check receives is a few kB
 MAX_ELEMENTS = 1 << 22            # 4M elements: far above any tensor a check asks for
 MAX_DEPTH = 8                     # nesting of tuples/lists in one value
 MAX_ITEMS = 10_000                # items in one tuple/list
@@ -28,16 +29,20 @@ class FrameError(Exception):
     """A frame that is too large, truncated or not JSON."""
 
 
+class FrameTooLarge(FrameError):
+    """A frame announced as larger than the reader accepts."""
+
+
 class DecodeError(Exception):
     """A value that is not of the shape the wire format allows."""
 
 
 # ---------------------------------------------------------------- frames
 
-def pack(obj) -> bytes:
+def pack(obj, limit: int = MAX_FRAME) -> bytes:
     data = json.dumps(obj, separators=(",", ":")).encode()
-    if len(data) > MAX_FRAME:
-        raise FrameError(f"frame of {len(data)} bytes exceeds {MAX_FRAME}")
+    if len(data) > limit:
+        raise FrameTooLarge(f"frame of {len(data)} bytes exceeds {limit}")
     return struct.pack(">I", len(data)) + data
 
 
@@ -49,26 +54,27 @@ def write_frame(fd: int, obj) -> None:
 
 
 class FrameReader:
-    """Reassembles frames from bytes as they arrive (from a pipe read with select)."""
+    """Reassembles frames from bytes as they arrive (from a pipe read with select); `limit` bounds one frame."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_FRAME) -> None:
         self._buffer = bytearray()
+        self.limit = limit
 
     def feed(self, chunk: bytes) -> list:
         self._buffer += chunk
         frames = []
         while len(self._buffer) >= 4:
             (size,) = struct.unpack(">I", self._buffer[:4])
-            if size > MAX_FRAME:
-                raise FrameError(f"frame of {size} bytes exceeds {MAX_FRAME}")
+            if size > self.limit:
+                raise FrameTooLarge(f"frame of {size} bytes exceeds {self.limit}")
             if len(self._buffer) < 4 + size:
                 break
             raw = bytes(self._buffer[4:4 + size])
             del self._buffer[:4 + size]
             try:
                 frames.append(json.loads(raw))
-            except ValueError as error:
-                raise FrameError(f"frame is not JSON: {error}") from None
+            except (ValueError, RecursionError) as error:   # RecursionError: [[[[...]]]] nested past the C stack
+                raise FrameError(f"frame is not JSON: {type(error).__name__}") from None
         return frames
 
     @property
@@ -98,7 +104,7 @@ def read_frame(fd: int):
 class Unsupported:
     """A returned object the wire cannot carry: only its type name crosses."""
     type_name: str
-    reason: str = ""
+    reason: str = ""           # a noun phrase that reads after "a": "NumPy array, not a tensor"
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def encode(value, _depth: int = 0) -> dict:
     import torch  # the child always has torch loaded
 
     if _depth > MAX_DEPTH:
-        return {"kind": "unsupported", "type": type(value).__qualname__, "reason": "nested too deeply"}
+        return _unsupported(type(value).__qualname__, "value nested too deeply to send back")
     kind = type(value)
     if value is None:
         return {"kind": "none"}
@@ -130,13 +136,13 @@ def encode(value, _depth: int = 0) -> dict:
                                             encode(value.step, _depth + 1)]}
     if kind in (tuple, list):
         if len(value) > MAX_ITEMS:
-            return {"kind": "unsupported", "type": kind.__name__, "reason": f"{len(value)} items"}
+            return _unsupported(kind.__name__, f"{kind.__name__} of {len(value)} items (too many to send back)")
         return {"kind": kind.__name__, "items": [encode(item, _depth + 1) for item in value]}
     if kind is torch.Tensor or kind is torch.nn.Parameter:
         return _encode_tensor(value, parameter=kind is torch.nn.Parameter)
     if isinstance(value, torch.Tensor):
-        return {"kind": "unsupported", "type": f"{kind.__module__}.{kind.__qualname__}",
-                "reason": "a subclass of torch.Tensor"}
+        return _unsupported(f"{kind.__module__}.{kind.__qualname__}",
+                            f"subclass of torch.Tensor ({kind.__qualname__}), not a plain tensor")
     if isinstance(value, torch.nn.Module):
         params = []
         for name, p in list(value.named_parameters())[:64]:
@@ -151,12 +157,18 @@ def encode(value, _depth: int = 0) -> dict:
     try:
         import numpy
         if kind is numpy.ndarray:
-            return {"kind": "unsupported", "type": "numpy.ndarray", "reason": "a NumPy array, not a tensor"}
+            return _unsupported("numpy.ndarray", "NumPy array, not a tensor")
         if isinstance(value, numpy.generic):
-            return {"kind": "unsupported", "type": f"numpy.{kind.__name__}", "reason": "a NumPy scalar"}
+            return _unsupported(f"numpy.{kind.__name__}", "NumPy scalar, not a Python number")
     except ImportError:
         pass
-    return {"kind": "unsupported", "type": f"{kind.__module__}.{kind.__qualname__}", "reason": ""}
+    where = "" if kind.__module__ == "builtins" else f"{kind.__module__}."
+    return _unsupported(f"{where}{kind.__qualname__}", "")
+
+
+def _unsupported(type_name: str, reason: str) -> dict:
+    """Only the name of what came back, and why it cannot travel (a noun phrase that reads after "a")."""
+    return {"kind": "unsupported", "type": type_name, "reason": reason}
 
 
 def _encode_tensor(t, *, parameter: bool) -> dict:
@@ -164,10 +176,12 @@ def _encode_tensor(t, *, parameter: bool) -> dict:
 
     t = torch.Tensor.detach(t)
     if t.layout != torch.strided or t.is_quantized or t.device.type != "cpu":
-        return {"kind": "unsupported", "type": "torch.Tensor", "reason": f"a {t.layout} tensor on {t.device}"}
+        return _unsupported("torch.Tensor", f"{t.layout} tensor on {t.device}")
     dtype = str(t.dtype).removeprefix("torch.")
-    if dtype not in DTYPES or t.numel() > MAX_ELEMENTS:
-        return {"kind": "unsupported", "type": "torch.Tensor", "reason": f"dtype {dtype}, {t.numel()} elements"}
+    if dtype not in DTYPES:
+        return _unsupported("torch.Tensor", f"tensor of dtype {dtype}")
+    if t.numel() > MAX_ELEMENTS:
+        return _unsupported("torch.Tensor", f"tensor of {t.numel()} elements (too many to send back)")
     raw = t.contiguous().view(torch.uint8).numpy().tobytes() if t.numel() else b""
     return {"kind": "tensor", "dtype": dtype, "shape": list(t.shape), "data": base64.b64encode(raw).decode(),
             "requires_grad": bool(t.requires_grad) if not parameter else True, "parameter": parameter}

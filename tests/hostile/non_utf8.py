@@ -1,0 +1,3 @@
+# -*- coding: latin-1 -*-
+# café naïve ÿþ
+import torch

@@ -1,0 +1,5 @@
+# on top of the reference: edge_image recurses without end.
+
+
+def edge_image():
+    return edge_image() + 1
