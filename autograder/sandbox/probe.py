@@ -86,44 +86,44 @@ def _call(module, probe: dict):
     return {"value": wire.encode(value), "args_after": [wire.encode(a) for a in args]}
 
 
+def _call_tracking(module, probe: dict):
+    """fn(*args) with the args at positions `wrt` made leaves that require grad: (value, those leaves)."""
+    fn = _function(module, probe["fn"])
+    args = [wire.decode_input(a) for a in probe["args"]]
+    for i in probe["wrt"]:
+        args[i] = args[i].detach().requires_grad_(True)
+    return fn(*args), [args[i] for i in probe["wrt"]]
+
+
 def _grad(module, probe: dict):
     import torch
 
-    fn = _function(module, probe["fn"])
-    args = [wire.decode_input(a) for a in probe["args"]]
-    wrt = probe["wrt"]
-    for i in wrt:
-        args[i] = args[i].detach().requires_grad_(True)
-    value = fn(*args)
-    if not isinstance(value, torch.Tensor):
-        return {"value": wire.encode(value), "grads": [None for _ in wrt]}
-    upstream = wire.decode_input(probe["upstream"])
-    grads = [None] * len(wrt)
-    if value.requires_grad and value.shape == upstream.shape:
-        targets = [args[i] for i in wrt]
-        grads = torch.autograd.grad((value * upstream.to(value.dtype)).sum(), targets, allow_unused=True)
+    value, leaves = _call_tracking(module, probe)
+    grads = [None] * len(leaves)
+    if isinstance(value, torch.Tensor) and value.requires_grad:
+        upstream = wire.decode_input(probe["upstream"])
+        if value.shape == upstream.shape:
+            grads = torch.autograd.grad((value * upstream.to(value.dtype)).sum(), leaves, allow_unused=True)
     return {"value": wire.encode(value), "grads": [None if g is None else wire.encode(g) for g in grads]}
 
 
 def _jacobian(module, probe: dict):
+    """One (numel(value), numel(arg)) matrix per leaf; None for a leaf no gradient reaches at all."""
     import torch
 
-    fn = _function(module, probe["fn"])
-    args = [wire.decode_input(a) for a in probe["args"]]
-    wrt = probe["wrt"]
-    for i in wrt:
-        args[i] = args[i].detach().requires_grad_(True)
-    value = fn(*args)
+    value, leaves = _call_tracking(module, probe)
     if not isinstance(value, torch.Tensor) or not value.requires_grad or value.numel() > 4096:
-        return {"value": wire.encode(value), "jacobians": [None for _ in wrt]}
+        return {"value": wire.encode(value), "jacobians": [None for _ in leaves]}
     flat = value.reshape(-1)
-    rows = [[] for _ in wrt]
+    rows = [[] for _ in leaves]
+    reached = [False] * len(leaves)
     for k in range(flat.numel()):
-        grads = torch.autograd.grad(flat[k], [args[i] for i in wrt], retain_graph=True, allow_unused=True)
-        for r, (i, g) in enumerate(zip(wrt, grads)):
-            rows[r].append(torch.zeros(args[i].numel(), dtype=args[i].dtype) if g is None else g.reshape(-1))
-    jacobians = [torch.stack(r) for r in rows]
-    return {"value": wire.encode(value), "jacobians": [wire.encode(j) for j in jacobians]}
+        grads = torch.autograd.grad(flat[k], leaves, retain_graph=True, allow_unused=True)
+        for r, (leaf, g) in enumerate(zip(leaves, grads)):
+            reached[r] = reached[r] or g is not None
+            rows[r].append(torch.zeros(leaf.numel(), dtype=leaf.dtype) if g is None else g.reshape(-1))
+    return {"value": wire.encode(value),
+            "jacobians": [wire.encode(torch.stack(r)) if ok else None for r, ok in zip(rows, reached)]}
 
 
 def _module(module, probe: dict):
@@ -160,11 +160,7 @@ def _graph(module, probe: dict):
     graph (each node once; nodes of Python-defined autograd Functions prefixed "python:") and whether all fit."""
     import torch
 
-    fn = _function(module, probe["fn"])
-    args = [wire.decode_input(a) for a in probe["args"]]
-    for i in probe["wrt"]:
-        args[i] = args[i].detach().requires_grad_(True)
-    value = fn(*args)
+    value, _ = _call_tracking(module, probe)
     names, seen = [], set()
     frontier = [value.grad_fn] if isinstance(value, torch.Tensor) and value.grad_fn is not None else []
     while frontier and len(names) < GRAPH_NODES:
