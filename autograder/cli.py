@@ -43,8 +43,18 @@ def check(*, path: Path, extension: bool = False, substitute: bool = True, colou
     return 0 if passed else 1
 
 
+def limits_for(timeout: float | None):
+    """--timeout SECONDS: the time budget of one submission, which no single call may exceed either."""
+    from .runner.limits import Limits
+
+    if timeout is None:
+        return Limits()
+    return Limits(submission_seconds=timeout, probe_seconds=min(Limits.probe_seconds, timeout))
+
+
 def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = None, progress: bool = True,
-          extension: bool = False, nbgrader_db: Path | None = None, substitute: bool = True) -> int:
+          extension: bool = False, nbgrader_db: Path | None = None, timeout: float | None = None,
+          substitute: bool = True) -> int:
     """Grade every submission under `paths_` into `out`; print the class summary."""
     from .batch import DEFAULT_SEED, Settings, grade_all
     from .emit.table import summary_table
@@ -56,7 +66,7 @@ def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = No
         return 2
     started = time.monotonic()
     settings = Settings(jobs=jobs, seed=DEFAULT_SEED if seed is None else seed, extension=extension,
-                        substitute=substitute)
+                        limits=limits_for(timeout), substitute=substitute)
     try:
         reports = grade_all(submissions, settings=settings, out=out, progress=progress and sys.stderr.isatty())
     except RuntimeError as error:
@@ -64,7 +74,9 @@ def grade(*, paths_: list[Path], out: Path, jobs: int = 0, seed: int | None = No
         return 2
     print(summary_table(reports))
     elapsed = time.monotonic() - started
-    print(f"\n{len(reports)} submissions graded in {elapsed:.1f} s with {settings.workers} worker(s); "
+    slowest = max(reports, key=lambda r: r.seconds)
+    print(f"\n{len(reports)} submissions graded in {elapsed:.1f} s with {settings.workers} worker(s) "
+          f"({elapsed / len(reports):.2f} s per submission; slowest {slowest.student}, {slowest.seconds:.1f} s); "
           f"results in {out}/<student>/results.json and {out}/grades.csv; the class page is {out}/report.html")
     if nbgrader_db is not None:
         from .export.nbgrader_db import record_and_say
@@ -109,6 +121,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=0, help="parallel sandboxes (default: the cores available)")
     g.add_argument("--seed", type=int, default=None, help="seed of the hidden inputs")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="time limit of one submission (default 60; one call is cut at min(10, SECONDS))")
     g.add_argument("--extension", action="store_true", help="also grade the end-of-section exercises (20 points)")
     g.add_argument("--nbgrader-db", type=Path, default=None, help="also write the scores into this nbgrader gradebook")
     g.add_argument("--no-substitute", action="store_true",
@@ -136,7 +150,8 @@ def _run(argv: list[str] | None) -> int:
         return check(path=args.path, extension=args.extension, substitute=not args.no_substitute)
     if args.command == "grade":
         return grade(paths_=args.paths, out=args.out, jobs=args.jobs, seed=args.seed, progress=not args.no_progress,
-                     extension=args.extension, nbgrader_db=args.nbgrader_db, substitute=not args.no_substitute)
+                     extension=args.extension, nbgrader_db=args.nbgrader_db, timeout=args.timeout,
+                     substitute=not args.no_substitute)
     if args.command == "report":
         return report(out=args.dir)
     if args.command == "export":
