@@ -7,6 +7,7 @@ disk, offline, with no server.
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Mistake:
     points: float           # points lost on the checks that name it
 
 
+@functools.lru_cache(maxsize=1)       # one Environment: it compiles each template once, not once per page
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
