@@ -17,9 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks as registry
 from .emit import gradescope, grades_csv
-from .judge import grade
 from .judge.report import Report
 from .runner import sandbox
 from .runner.folder import sweep
@@ -60,7 +58,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def fingerprint(submission: Submission, planned: list[grade.Planned], settings: Settings) -> str:
+def fingerprint(submission: Submission, planned: list, settings: Settings) -> str:
     """Same source, same checks, same seed and limits -> same fingerprint -> a restarted batch may skip it."""
     h = hashlib.sha256()
     h.update((submission.source or "\0" + submission.problem).encode())
@@ -69,8 +67,10 @@ def fingerprint(submission: Submission, planned: list[grade.Planned], settings: 
     return h.hexdigest()
 
 
-def grade_submission(submission: Submission, worker: Worker | None, planned: list[grade.Planned],
-                     settings: Settings, probes: list[dict]) -> Report:
+def grade_submission(submission: Submission, worker: Worker | None, planned: list, settings: Settings,
+                     probes: list[dict]) -> Report:
+    from .judge import grade
+
     started = time.monotonic()
     notes: tuple[str, ...] = ()
     stdout = ""
@@ -117,30 +117,20 @@ def save(out: Path, report: Report) -> None:
 
 def grade_all(submissions: list[Submission], *, settings: Settings = Settings(), out: Path | None = None,
               progress: bool = False, warn=lambda text: print(text, file=sys.stderr)) -> list[Report]:
-    """Every submission graded (or taken from a previous run with the same fingerprint), in input order."""
-    checks = registry.all_checks(visible_only=settings.visible_only, extension=settings.extension)
-    planned = grade.plan(checks, settings.seed, substitute=settings.substitute)
-    probes = grade.wire_probes(planned, settings.seed)
+    """Every submission graded (or taken from a previous run with the same fingerprint), in input order.
+
+    The sandboxes are launched first and import torch while this process imports it for the judge and plans the
+    probes (the two imports overlap: `convkit check` costs about one torch import, not two). Workers then wait
+    for the plan before they take submissions.
+    """
+    isolation = sandbox.detect()
+    count = min(settings.workers, sum(1 for s in submissions if s.source is not None))
+    if count:
+        sweep()                                        # what a grader killed earlier (SIGKILL) left in the temp dir
     reports: dict[int, Report] = {}
     todo: queue.Queue = queue.Queue()
-    for index, submission in enumerate(submissions):
-        previous = _done(out, submission, fingerprint(submission, planned, settings))
-        if previous is not None:
-            reports[index] = previous
-        elif submission.source is None:
-            reports[index] = grade_submission(submission, None, planned, settings, probes)
-            if out is not None:
-                save(out, reports[index])
-        else:
-            todo.put((index, submission))
-    isolation = sandbox.detect()
-    if isolation.warning and not todo.empty():
-        warn(isolation.warning)
-    if not todo.empty():
-        sweep()                                        # what a grader killed earlier (SIGKILL) left in the temp dir
-    bar = _progress(todo.qsize(), enabled=progress)
-    lock, failures, stop, workers = threading.Lock(), [], threading.Event(), []
-    count = min(settings.workers, todo.qsize())
+    lock, failures, stop, planned_event, workers = threading.Lock(), [], threading.Event(), threading.Event(), []
+    plan: dict = {}
     finished = [threading.Event() for _ in range(count)]   # not Thread.join: Ctrl-C during a join breaks the next
 
     def work(n: int) -> None:
@@ -153,20 +143,23 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
         worker = Worker(isolation, settings.limits, index=n)
         workers.append(worker)                         # before it starts: Ctrl-C must reach a starting sandbox too
         try:
-            with worker:
+            with worker:                               # started in this thread: bwrap dies with the thread that began it
+                while not planned_event.wait(0.2):
+                    if stop.is_set():
+                        return
                 while not stop.is_set():
                     try:
                         index, submission = todo.get_nowait()
                     except queue.Empty:
                         return
-                    report = grade_submission(submission, worker, planned, settings, probes)
+                    report = grade_submission(submission, worker, plan["planned"], settings, plan["probes"])
                     if stop.is_set():                  # interrupted: its sandbox was killed, the report is void
                         return
                     if out is not None:
                         save(out, report)
                     with lock:
                         reports[index] = report
-                        bar.update(1)
+                        plan["bar"].update(1)
         except Exception as error:                     # a worker that cannot start stops the batch, loudly
             if not stop.is_set():
                 failures.append(error)
@@ -174,6 +167,26 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
     try:
         for n in range(count):
             threading.Thread(target=work, args=(n,), daemon=True).start()
+        from . import checks as registry               # torch: imported while the sandboxes import theirs
+        from .judge import grade
+
+        checks = registry.all_checks(visible_only=settings.visible_only, extension=settings.extension)
+        planned = grade.plan(checks, settings.seed, substitute=settings.substitute)
+        probes = grade.wire_probes(planned, settings.seed)
+        for index, submission in enumerate(submissions):
+            previous = _done(out, submission, fingerprint(submission, planned, settings))
+            if previous is not None:
+                reports[index] = previous
+            elif submission.source is None:
+                reports[index] = grade_submission(submission, None, planned, settings, probes)
+                if out is not None:
+                    save(out, reports[index])
+            else:
+                todo.put((index, submission))
+        if isolation.warning and not todo.empty():
+            warn(isolation.warning)
+        plan.update(planned=planned, probes=probes, bar=_progress(todo.qsize(), enabled=progress))
+        planned_event.set()
         for event in finished:
             while not event.wait(0.2):
                 pass
@@ -181,7 +194,8 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
         _interrupt(stop, workers, finished)
         raise
     finally:
-        bar.close()
+        if "bar" in plan:
+            plan["bar"].close()
     if failures and len(reports) < len(submissions):
         raise RuntimeError(f"the sandbox could not start: {failures[0]}")
     ordered = [reports[i] for i in range(len(submissions))]

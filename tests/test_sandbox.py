@@ -131,6 +131,23 @@ def test_the_bwrap_child_sees_almost_nothing(tmp_path):
     assert seen["processes"] <= 5 and seen["hostname"] == "sandbox"
 
 
+@BWRAP
+def test_a_python_installation_under_tmp_stays_visible(tmp_path, monkeypatch):
+    """A checkout (and so its virtualenv) under /tmp: is it still bound into the sandbox on top of the private
+    /tmp, read-only, rather than hidden by it (which would force the weaker fallback)?"""
+    root = Path(tempfile.mkdtemp(dir="/tmp", prefix="convkit-test-prefix-"))
+    try:
+        (root / "marker").write_text("seen\n")
+        monkeypatch.setattr(sandbox, "_python_roots", lambda: [str(root)])
+        stage_dir = Path(tempfile.mkdtemp(prefix="convkit-test-stage-"))
+        argv = sandbox.bwrap_argv(stage_dir, root=os.geteuid() == 0) + [
+            "/bin/sh", "-c", f"cat {root}/marker; touch {root}/x 2>/dev/null && echo writable; touch /tmp/y && echo tmp"]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=sandbox.ENV)
+        assert done.stdout.split() == ["seen", "tmp"], done.stderr
+    finally:
+        subprocess.run(["rm", "-rf", str(root)])
+
+
 @ROOT_ONLY
 def test_the_fallback_child_is_still_confined(tmp_path):
     """Without bubblewrap: still an unprivileged uid, no capability, no new privileges, limits, scrubbed env?"""

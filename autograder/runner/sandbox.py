@@ -107,6 +107,8 @@ def bwrap_argv(stage_dir: Path, *, root: bool, tmp_mb: int = 64) -> list[str]:
             argv += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             argv += ["--ro-bind", top, top]
+    # the private /tmp first: a Python installation or virtualenv under /tmp (a checkout there) is bound on top of it
+    argv += ["--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     made: set[str] = set()
     for path in _python_roots():
         # bwrap would create the missing parents as 0700, which the unprivileged child could not traverse
@@ -117,8 +119,8 @@ def bwrap_argv(stage_dir: Path, *, root: bool, tmp_mb: int = 64) -> list[str]:
         argv += ["--ro-bind", path, path]
     for path in _masked_packages():
         argv += ["--tmpfs", path, "--remount-ro", path]
-    argv += ["--ro-bind", str(stage_dir), INSIDE, "--proc", "/proc", "--dev", "/dev",
-             "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
+    argv += ["--ro-bind", str(stage_dir), INSIDE, "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp",
+             "--clearenv"]
     for key, value in {**ENV, "CONVKIT_SCRATCH": "/tmp"}.items():
         argv += ["--setenv", key, value]
     return argv

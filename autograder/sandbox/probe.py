@@ -57,7 +57,7 @@ def _seed(seed: int) -> None:
     import numpy
     import torch
 
-    torch.manual_seed(seed)
+    torch.random.default_generator.manual_seed(seed)   # CPU only: torch.manual_seed also walks every device
     random.seed(seed)
     numpy.random.seed(seed % 2 ** 32)
     torch.set_num_threads(1)
