@@ -105,8 +105,8 @@ class Worker:
             if not ready:
                 continue
             chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise WorkerError("the sandbox ended unexpectedly")
+            if not chunk:                           # killed from another thread while we waited: say so
+                raise WorkerError("stopped" if self._stopped.is_set() else "the sandbox ended unexpectedly")
             frames = reader.feed(chunk)
             if frames:
                 if len(frames) > 1 or not isinstance(frames[0], dict):
