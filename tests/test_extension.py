@@ -332,3 +332,30 @@ def test_check_with_extension(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     shown = [line for line in run.stdout.splitlines() if line.startswith("extension: ")]
     assert len(shown) == sum(c.visible for c in extension.part.checks)
+
+
+BROKEN_CORR2D = '''
+
+def corr2d(X, K):          # convolution by mistake: the kernel is flipped
+    import torch
+    K = torch.flip(K, (0, 1))
+    h, w = K.shape
+    return torch.stack([torch.stack([(X[i:i + h, j:j + w] * K).sum() for j in range(X.shape[1] - w + 1)])
+                        for i in range(X.shape[0] - h + 1)]).float()
+'''
+
+
+def test_a_broken_corr2d_is_charged_to_corr2d_only(worker):
+    """With substitution (the default), does a flipped corr2d leave the diagonal-edge checks, which call it, at
+    full marks — and without substitution, does it cost them?"""
+    source = reference_module_text() + BROKEN_CORR2D
+    diagonal = [c for c in extension.part.checks if "diagonal" in c.title and "responses" in c.title]
+    assert diagonal
+
+    def scores(substitute: bool) -> list[bool]:
+        planned = grade.plan(diagonal, SEEDS[0], substitute=substitute)
+        reply = worker.grade(source, grade.wire_probes(planned, SEEDS[0]))
+        return [r.passed for r in grade.judge(planned, reply)]
+
+    assert all(scores(substitute=True))
+    assert not any(scores(substitute=False))
