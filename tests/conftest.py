@@ -70,6 +70,13 @@ def read_results(out: Path) -> dict[str, dict]:
     return {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*/results.json"))}
 
 
+def comparable(report) -> dict:
+    """A report as a dict without its wall time: two gradings of the same code must give equal ones."""
+    data = report.to_dict()
+    data.pop("seconds")
+    return data
+
+
 def read_reports(out: Path):
     """student -> Report, read back from report.json."""
     from autograder.judge.report import Report

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from conftest import read_reports, reference_module_text, run_watched
+from conftest import read_reports, reference_module_text, run_watched, comparable
 
 # corr2d is the reference's; edge_kernel and edge_image fail on purpose, with messages (visible checks show a
 # student's exception text) made of what the child's random generators and thread pool give it
@@ -38,12 +38,6 @@ def edge_image():
     X = torch.randn(256, 256)
     raise RuntimeError(f"state: {before} matmul {float((X @ X).sum()):.3f}")
 '''
-
-
-def _comparable(report) -> dict:
-    data = report.to_dict()
-    data.pop("seconds")
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +72,7 @@ def test_two_batches_give_identical_reports(runs):
     first, second = runs
     assert set(first) == set(second) and len(first) >= 6
     for student in first:
-        assert _comparable(first[student]) == _comparable(second[student]), student
+        assert comparable(first[student]) == comparable(second[student]), student
 
 
 def test_the_same_source_twice_in_one_batch(runs):

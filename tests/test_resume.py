@@ -17,17 +17,11 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from conftest import WatchedRun, read_reports, reference_module_text, run_watched
+from conftest import WatchedRun, read_reports, reference_module_text, run_watched, comparable
 
 CLASS_SIZE = 6
 SLEEP = "import time as _t\n_t.sleep(0.5)  # long enough for an interruption to land mid-batch\n"
 INTERRUPT_SECONDS = 60       # from the signal to convkit's exit, on 2 busy shared cores: "promptly" with margin
-
-
-def _comparable(report) -> dict:
-    data = report.to_dict()
-    data.pop("seconds")
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +40,7 @@ def uninterrupted(klass, tmp_path_factory) -> dict:
                        cwd=root, tmp=root / "tmp")
     assert done.code == 0, done.stderr[-2000:]
     assert done.left == []
-    return {student: _comparable(r) for student, r in read_reports(root / "out").items()}
+    return {student: comparable(r) for student, r in read_reports(root / "out").items()}
 
 
 class TornReads:
@@ -106,7 +100,7 @@ def test_interrupted_batch_resumes_where_it_stopped(klass, uninterrupted, tmp_pa
     assert second.code == 0, second.stderr[-2000:]
     assert {s: after[s] for s in before} == before, "a finished student was graded again"
     assert len(after) == CLASS_SIZE
-    assert {s: _comparable(r) for s, r in read_reports(out).items()} == uninterrupted
+    assert {s: comparable(r) for s, r in read_reports(out).items()} == uninterrupted
     assert reads.torn == [] and reads.reads > 0
     assert first.left == [] and second.left == []
     assert list(tmp.iterdir()) == [], "temporary folders of the interrupted run were not swept"
