@@ -19,8 +19,8 @@ def _paint(text: str, style: str, colour: bool) -> str:
 
 def checks_table(report: Report, *, colour: bool = False) -> str:
     """check | points | message, one row per check, then the total; a failed check's likely mistake on its own line."""
-    name_width = min(max((len(r.name) for r in report.results), default=10), 64)
-    lines = [f"{'check':<{name_width}}  {'points':>9}  message", "-" * WIDTH]
+    name_width = min(max((len(r.name) for r in report.results), default=10), 110)   # aligned up to 110 characters
+    lines = [f"{'check':<{name_width}}  {'points':>9}  message", "-" * max(WIDTH, name_width + 20)]
     for r in report.results:
         mark = _paint("PASS", GREEN + BOLD, colour) if r.passed else _paint("FAIL", RED + BOLD, colour)
         head = f"{r.name:<{name_width}}  {r.score:>4g}/{r.max_score:<4g}  {mark}"
@@ -33,7 +33,7 @@ def checks_table(report: Report, *, colour: bool = False) -> str:
             for paragraph in shown.splitlines():
                 lines += textwrap.wrap(paragraph, WIDTH - 6, initial_indent="      ", subsequent_indent="      ",
                                        replace_whitespace=False, drop_whitespace=False) or [""]
-    lines.append("-" * WIDTH)
+    lines.append(lines[1])
     lines.append(f"{'total':<{name_width}}  {report.score:>4g}/{report.max_score:<4g}")
     lines += [f"note: {n}" for n in report.notes]
     return "\n".join(lines)
