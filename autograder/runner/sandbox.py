@@ -18,6 +18,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..sandbox.confine import ENV as CHILD_ENV
 from .folder import Folder
 
 SANDBOX_PACKAGE = Path(__file__).resolve().parent.parent / "sandbox"
@@ -26,8 +27,8 @@ INSIDE = "/convkit"
 BOOT = f"import sys; sys.path.insert(0, {INSIDE!r}); from {STAGE_NAME}.zygote import main; main()"
 # not -I: it would also ignore PYTHONHASHSEED; the environment is entirely ours, so nothing else needs ignoring
 PYTHON_FLAGS = ("-s", "-P", "-B")
-ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-       "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+# the zygote's environment: the student child's (confine.ENV), plus what only the zygote's own start needs
+ENV = {**CHILD_ENV, "PYTHONDONTWRITEBYTECODE": "1",
        "MALLOC_ARENA_MAX": "2"}   # glibc reserves 64 MB of address space per thread arena: RLIMIT_AS counts it
 ZYGOTE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
 
