@@ -67,6 +67,16 @@ def fingerprint(submission: Submission, planned: list, settings: Settings) -> st
     return h.hexdigest()
 
 
+def plan(settings: Settings) -> tuple[list, list[dict]]:
+    """The checks these settings ask for, planned with their seeded inputs, and the probes on the wire."""
+    from . import checks as registry
+    from .judge import grade
+
+    checks = registry.all_checks(visible_only=settings.visible_only, extension=settings.extension)
+    planned = grade.plan(checks, settings.seed, substitute=settings.substitute)
+    return planned, grade.wire_probes(planned, settings.seed)
+
+
 def grade_submission(submission: Submission, worker: Worker | None, planned: list, settings: Settings,
                      probes: list[dict]) -> Report:
     from .judge import grade
@@ -167,12 +177,7 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
     try:
         for n in range(count):
             threading.Thread(target=work, args=(n,), daemon=True).start()
-        from . import checks as registry               # torch: imported while the sandboxes import theirs
-        from .judge import grade
-
-        checks = registry.all_checks(visible_only=settings.visible_only, extension=settings.extension)
-        planned = grade.plan(checks, settings.seed, substitute=settings.substitute)
-        probes = grade.wire_probes(planned, settings.seed)
+        planned, probes = plan(settings)              # torch: imported while the sandboxes import theirs
         for index, submission in enumerate(submissions):
             previous = _done(out, submission, fingerprint(submission, planned, settings))
             if previous is not None:

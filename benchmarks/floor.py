@@ -25,8 +25,7 @@ from pathlib import Path
 
 import torch
 
-from autograder import checks as registry
-from autograder.batch import Settings
+from autograder.batch import Settings, plan
 from autograder.cli import limits_for
 from autograder.judge import grade
 from autograder.sandbox import probe
@@ -105,10 +104,7 @@ def grade_folder(folder: Path, settings: Settings, *, shard: tuple[int, int] = (
     """Grade every submission in `folder` (or shard (k, J): every J-th from the k-th) and time the loop."""
     torch.set_num_threads(1)                                      # as in the zygote: one thread per worker
     signal.signal(signal.SIGALRM, _alarm)
-    # the planning of batch.grade_all, line for line: the same checks, seed and substitutions
-    checks = registry.all_checks(visible_only=settings.visible_only, extension=settings.extension)
-    planned = grade.plan(checks, settings.seed, substitute=settings.substitute)
-    probes = grade.wire_probes(planned, settings.seed)
+    planned, probes = plan(settings)                              # what batch.grade_all plans: the same checks
     submissions = discover([folder])[shard[0]::shard[1]]
     students = {}
     with tempfile.TemporaryDirectory(prefix="convkit-floor-") as scratch:
