@@ -140,7 +140,7 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
     reports: dict[int, Report] = {}
     todo: queue.Queue = queue.Queue()
     lock, failures, stop, planned_event, workers = threading.Lock(), [], threading.Event(), threading.Event(), []
-    plan: dict = {}
+    shared: dict = {}                                  # the plan and the progress bar, once ready
     finished = [threading.Event() for _ in range(count)]   # not Thread.join: Ctrl-C during a join breaks the next
 
     def work(n: int) -> None:
@@ -162,14 +162,14 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
                         index, submission = todo.get_nowait()
                     except queue.Empty:
                         return
-                    report = grade_submission(submission, worker, plan["planned"], settings, plan["probes"])
+                    report = grade_submission(submission, worker, shared["planned"], settings, shared["probes"])
                     if stop.is_set():                  # interrupted: its sandbox was killed, the report is void
                         return
                     if out is not None:
                         save(out, report)
                     with lock:
                         reports[index] = report
-                        plan["bar"].update(1)
+                        shared["bar"].update(1)
         except Exception as error:                     # a worker that cannot start stops the batch, loudly
             if not stop.is_set():
                 failures.append(error)
@@ -190,7 +190,7 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
                 todo.put((index, submission))
         if isolation.warning and not todo.empty():
             warn(isolation.warning)
-        plan.update(planned=planned, probes=probes, bar=_progress(todo.qsize(), enabled=progress))
+        shared.update(planned=planned, probes=probes, bar=_progress(todo.qsize(), enabled=progress))
         planned_event.set()
         for event in finished:
             while not event.wait(0.2):
@@ -199,8 +199,8 @@ def grade_all(submissions: list[Submission], *, settings: Settings = Settings(),
         _interrupt(stop, workers, finished)
         raise
     finally:
-        if "bar" in plan:
-            plan["bar"].close()
+        if "bar" in shared:
+            shared["bar"].close()
     if failures and len(reports) < len(submissions):
         raise RuntimeError(f"the sandbox could not start: {failures[0]}")
     ordered = [reports[i] for i in range(len(submissions))]
