@@ -52,30 +52,6 @@ def design(X: torch.Tensor, kernel_size: tuple[int, int]) -> torch.Tensor:
     return torch.cat([patches, torch.ones(patches.shape[0], 1, dtype=torch.float64)], dim=1)
 
 
-def gradient_descent_losses(A: torch.Tensor, y: torch.Tensor, theta_end: torch.Tensor, lr: float,
-                            steps: int) -> torch.Tensor | None:
-    """The losses plain gradient descent on |Aθ - y|² must have printed, given where it ended.
-
-    One step is θ ← Mθ + c with M = I - 2·lr·AᵀA, c = 2·lr·Aᵀy; so θ_end = Mⁿθ₀ + (Σ Mᵏ)c can be solved for θ₀
-    and the trajectory replayed. Returns None when M is too close to singular to invert reliably.
-    """
-    n = A.shape[1]
-    M = torch.eye(n, dtype=torch.float64) - 2 * lr * A.T @ A
-    c = 2 * lr * A.T @ y
-    power, total = torch.eye(n, dtype=torch.float64), torch.zeros(n, dtype=torch.float64)
-    for _ in range(steps):
-        total = M @ total + c
-        power = M @ power
-    if torch.linalg.cond(power) > 1e6:
-        return None
-    theta = torch.linalg.solve(power, theta_end.double() - total)
-    losses = []
-    for _ in range(steps):
-        losses.append(((A @ theta - y) ** 2).sum())
-        theta = M @ theta + c
-    return torch.stack(losses)
-
-
 def largest_curvature(A: torch.Tensor) -> float:
     """λ_max of AᵀA: plain gradient descent on |Aθ - y|² is stable for lr < 1 / λ_max."""
     return float(torch.linalg.eigvalsh(A.T @ A)[-1])
