@@ -16,6 +16,7 @@ import yaml
 from autograder import paths
 from autograder.export import parts
 from autograder.export.nbgrader_course import called_names
+from conftest import run_convkit
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 900
@@ -27,8 +28,7 @@ REPORTER = "classroom-resources/autograding-grading-reporter@v1"
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("classroom") / "assignment"
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "export", "classroom", str(dest)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=SECONDS)
+    done = run_convkit("export", "classroom", str(dest), timeout=SECONDS)
     assert done.returncode == 0, done.stderr
     return dest
 

@@ -14,6 +14,7 @@ import pytest
 from autograder import paths
 from autograder.build.source import find_regions, split_cells
 from autograder.export import parts
+from conftest import run_convkit
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 900
@@ -25,8 +26,7 @@ ORACLE = ("autograder/judge/oracle.py", "autograder/sandbox/prerequisites.py")
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("student") / "bundle"
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "export", "student", str(dest)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=SECONDS)
+    done = run_convkit("export", "student", str(dest), timeout=SECONDS)
     assert done.returncode == 0, done.stderr
     return dest
 

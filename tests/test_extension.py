@@ -6,9 +6,6 @@ the reference with one function redefined at its end (a later `def` replaces the
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -20,9 +17,9 @@ from autograder.runner import sandbox
 from autograder.runner.limits import Limits
 from autograder.runner.worker import Worker
 from autograder.sandbox import wire
+from conftest import reference_module_text, run_convkit
 
 SEEDS = (7, 2021)
-CLI_SECONDS = 600       # a whole `convkit grade` on 2 shared, busy cores; a hang still ends the test
 TITLES = [c.title for c in extension.part.checks]
 
 # check title -> a wrong version of the function that check is about (appended to the reference)
@@ -183,19 +180,6 @@ def directional_edge_kernel(v):
     "too small": ("min_kernel_size_for_derivative for first and second derivatives",
                   WRONG["min_kernel_size_for_derivative for first and second derivatives"]),
 }
-
-
-def reference_module_text() -> str:
-    """The reference as a student would hand it in (its nbgrader markers are comments, so it runs as it is)."""
-    return paths.REFERENCE_MODULE.read_text(encoding="utf-8")
-
-
-def run_convkit(*args: str) -> subprocess.CompletedProcess:
-    """`convkit ARGS...` in a fresh interpreter, as a user runs it."""
-    root = str(paths.ROOT)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=CLI_SECONDS)
 
 
 @pytest.fixture(scope="module")
