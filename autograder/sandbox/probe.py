@@ -19,7 +19,6 @@ import contextlib
 import importlib.machinery
 import importlib.util
 import io
-import os
 import random
 import sys
 import traceback
@@ -246,6 +245,4 @@ def serve(requests: int, replies: int, source: str, filename: str) -> None:
         except BaseException as exc:      # an answer that cannot be encoded is the student's loss, not a crash
             frame = wire.pack({"id": probe.get("id"), "ok": False,
                                "error": {"type": "Unencodable", "message": str(exc)[:500], "where": ""}})
-        view = memoryview(frame)
-        while view:
-            view = view[os.write(replies, view):]
+        wire.write_all(replies, frame)

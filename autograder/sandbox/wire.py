@@ -47,10 +47,14 @@ def pack(obj, limit: int = MAX_FRAME) -> bytes:
 
 
 def write_frame(fd: int, obj) -> None:
-    view = memoryview(pack(obj))
+    write_all(fd, pack(obj))
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of an already packed frame (a pipe may take it in several writes)."""
+    view = memoryview(data)
     while view:
-        n = os.write(fd, view)
-        view = view[n:]
+        view = view[os.write(fd, view):]
 
 
 class FrameReader:
