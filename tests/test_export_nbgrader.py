@@ -173,7 +173,6 @@ def test_nbgrader_db_receives_convkit_scores(graded):
     assert "written to the nbgrader gradebook" in graded["grade_output"]
 
 
-@pytest.mark.skipif(not parts.extension_switch(), reason="this convkit has no extension part")
 def test_extension_gets_its_own_grading_cells():
     """With the extension switched on, does every part of the registry (the extension's too) get a grading cell
     worth its points, whose call passes the switch on?"""

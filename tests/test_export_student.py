@@ -89,7 +89,7 @@ def test_no_hidden_check_and_no_solution_in_any_file(bundle):
     """Walking every file: is there no hidden check's title, no solution marker, and no body of a reference
     solution region (outside the grader's oracle, shipped unchanged)?"""
     files = _text_files(bundle)
-    checks = parts.all_checks(extension=parts.extension_switch())
+    checks = parts.all_checks(extension=True)
     hidden = {c.title for c in checks if not c.visible} - {c.title for c in checks if c.visible}
     assert hidden
     for name, text in files.items():
@@ -113,7 +113,7 @@ def test_installed_bundle_has_exactly_the_visible_checks(installed, tmp_path):
     does its registry hold exactly this checkout's visible checks (names and points, with and without the
     extension)?"""
     script = tmp_path / "list_checks.py"
-    switches = [False, True] if parts.extension_switch() else [False]
+    switches = [False, True]
     script.write_text("import json, sys, autograder.cli, autograder.batch, autograder.export.run\n"
                       "from autograder.export.parts import all_checks\n"
                       "files = sorted(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'autograder')\n"

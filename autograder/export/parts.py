@@ -5,8 +5,6 @@ export, with the points declared beside its checks.
 """
 from __future__ import annotations
 
-import dataclasses
-import inspect
 from dataclasses import dataclass
 
 
@@ -17,22 +15,11 @@ class PartPoints:
     visible_points: float    # its visible checks: what students can run, and what GitHub Classroom grades
 
 
-def extension_switch() -> bool:
-    """Whether the registry has an extension part to switch on."""
-    from .. import checks as registry
-
-    return "extension" in inspect.signature(registry.all_checks).parameters
-
-
 def all_checks(*, visible_only: bool = False, extension: bool = False) -> list:
-    """The registry's checks; `extension` is passed on when the registry has such a switch."""
+    """The registry's checks (the extension part's too when `extension`)."""
     from .. import checks as registry
 
-    if extension_switch():
-        return registry.all_checks(visible_only=visible_only, extension=extension)
-    if extension:
-        raise ValueError("this convkit has no extension part to switch on")
-    return registry.all_checks(visible_only=visible_only)
+    return registry.all_checks(visible_only=visible_only, extension=extension)
 
 
 def parts(*, extension: bool = False) -> list[PartPoints]:
@@ -48,12 +35,7 @@ def settings(*, visible_only: bool = False, extension: bool = False, jobs: int =
     """batch.Settings for one submission, with the default seed (so every grader asks the same hidden questions)."""
     from ..batch import Settings
 
-    extra = {}
-    if "extension" in {f.name for f in dataclasses.fields(Settings)}:
-        extra["extension"] = extension
-    elif extension:
-        raise ValueError("this convkit has no extension part to switch on")
-    return Settings(visible_only=visible_only, jobs=jobs, **extra)
+    return Settings(visible_only=visible_only, jobs=jobs, extension=extension)
 
 
 def number(x: float) -> int | float:
