@@ -6,7 +6,6 @@ folder; `rebuild` does both from the report.json files a `convkit grade` left th
 """
 from __future__ import annotations
 
-import base64
 import json
 import statistics
 from collections import Counter
@@ -70,10 +69,6 @@ def frequent_mistakes(reports: list[Report]) -> list[Frequent]:
     return [Frequent(d, tuple(parts[d]), n, checks[d]) for d, n in sorted(students.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _src(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def class_report(reports: list[Report]) -> str:
     """The class page, as one self-contained HTML document; links point to <student>/feedback.html."""
     reports = sorted(reports, key=lambda r: r.student)
@@ -86,7 +81,8 @@ def class_report(reports: list[Report]) -> str:
         parts += [p for p in report.parts() if p not in parts]
     charts = {}
     if reports:
-        charts = {"scores": _src(plots.score_histogram(scores, top)), "seconds": _src(plots.seconds_histogram(seconds))}
+        charts = {"scores": html.data_url(plots.score_histogram(scores, top)),
+                  "seconds": html.data_url(plots.seconds_histogram(seconds))}
     summary = {
         "students": len(reports),
         "mean": statistics.fmean(scores) if scores else 0.0,

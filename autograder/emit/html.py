@@ -29,7 +29,12 @@ class Picture:
 
     @property
     def src(self) -> str:
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return data_url(self.png)
+
+
+def data_url(png: bytes) -> str:
+    """A PNG embedded in the page itself, so the page reads from disk with no server and no side files."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 @dataclass(frozen=True)
